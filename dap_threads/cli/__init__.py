@@ -1,0 +1,1 @@
+"""The terminal front end: the `dap-threads` command and its subcommands."""

@@ -1,0 +1,93 @@
+"""The `dap-threads` command: the adapter (stdio or --listen), and the terminal tools.
+
+    dap-threads                         serve DAP on stdin/stdout (what editors spawn)
+    dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connection
+    dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
+    dap-threads watch PID               print thread events of a running process
+    dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
+    dap-threads ps [--json]             processes this user may trace
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Sequence
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dap-threads",
+        description="Debug Adapter Protocol adapter that shows a Linux program's threads live (ptrace).",
+    )
+    parser.add_argument("--listen", metavar="[HOST:]PORT|unix:PATH", help="serve DAP on a socket instead of stdio")
+    parser.add_argument("--log-file", metavar="PATH", help="write the adapter's log here")
+    parser.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="level for --log-file"
+    )
+    sub = parser.add_subparsers(dest="command")
+    watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
+    watch.add_argument("pid", type=int)
+    run = sub.add_parser("run", help="run a program and print its thread events; Ctrl-C ends it")
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
+    ps = sub.add_parser("ps", help="list the processes this user may trace")
+    ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
+    return parser
+
+
+def configure_logging(log_file: str | None, level: str) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    to_stderr = logging.StreamHandler(sys.stderr)  # never stdout: it is the DAP wire
+    to_stderr.setLevel(logging.WARNING)
+    to_stderr.setFormatter(logging.Formatter("dap-threads: %(levelname)s: %(message)s"))
+    root.addHandler(to_stderr)
+    if log_file:
+        to_file = logging.FileHandler(log_file)
+        to_file.setLevel(level.upper())
+        to_file.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(to_file)
+    else:
+        root.setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_file, args.log_level)
+    if args.command == "watch":
+        from .watch import watch
+
+        return watch(args.pid)
+    if args.command == "run":
+        from .watch import run
+
+        command = list(args.argv)
+        if command[:1] == ["--"]:
+            command = command[1:]
+        return run(command)
+    if args.command == "ps":
+        from .ps import ps
+
+        return ps(as_json=args.json)
+    return serve(args.listen)
+
+
+def serve(listen: str | None) -> int:
+    from ..dap.server import serve_socket, serve_stdio
+    from ..session import Session
+
+    try:
+        if listen:
+            asyncio.run(serve_socket(listen, Session))
+        else:
+            asyncio.run(serve_stdio(Session))
+    except ValueError as exc:
+        print(f"dap-threads: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,66 @@
+"""The request registry: ``@request`` binds a DAP command to its handler.
+
+As in GDB's DAP server, the decorator also declares the capabilities the
+handler implements, so the ``initialize`` response advertises exactly what
+is registered (DAP spec, "Capabilities") and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+import attrs
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+class RequestError(Exception):
+    """Answer the request with ``success: false`` and this message (for a person to read)."""
+
+    def __init__(self, message: str, *, show_user: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.show_user = show_user
+
+
+@attrs.frozen
+class RequestSpec:
+    command: str
+    handler: Handler
+    arguments: type
+    capabilities: tuple[str, ...]
+    #: False for the few requests allowed before ``initialize`` (none but initialize itself)
+    needs_initialize: bool
+
+
+_registry: dict[str, RequestSpec] = {}
+
+
+def request(
+    command: str,
+    arguments: type,
+    *,
+    capabilities: tuple[str, ...] = (),
+    needs_initialize: bool = True,
+) -> Callable[[Handler], Handler]:
+    """Register ``handler(session, args)`` for ``command``; it returns the response body or None."""
+
+    def register(handler: Handler) -> Handler:
+        if command in _registry:
+            raise ValueError(f"two handlers for DAP request {command!r}")
+        _registry[command] = RequestSpec(command, handler, arguments, capabilities, needs_initialize)
+        return handler
+
+    return register
+
+
+def lookup(command: str) -> RequestSpec | None:
+    return _registry.get(command)
+
+
+def capabilities() -> dict[str, bool]:
+    return {name: True for spec in _registry.values() for name in spec.capabilities}
+
+
+def commands() -> list[str]:
+    return sorted(_registry)

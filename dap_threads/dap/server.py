@@ -1,0 +1,162 @@
+"""Serving DAP over stdio, TCP or a Unix socket: one session per connection.
+
+Each connection gets its own pygls server object, protocol and session,
+read by pygls's framing loop (``pygls.io_.run_async``). All connections
+share the one asyncio loop, which is also the ptrace owner; pygls's own
+``start_tcp`` is not used because it shares one protocol between
+connections and stops serving when the first one ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Awaitable, Callable
+
+from pygls.io_ import run_async
+from pygls.server import JsonRPCServer
+
+from .converter import make_converter
+from .dispatch import Dispatcher
+from .framing import FrameReader, stream_reader
+from .protocol import DAPProtocol, FrameWriter
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop], "SessionLike"]
+
+
+class SessionLike:  # the part of session.Session the server relies on
+    initialized: bool
+    ended: asyncio.Event
+
+    def after_response(self, command: str, success: bool) -> None: ...
+
+    def close(self) -> Awaitable[None]: ...
+
+
+async def serve_connection(
+    reader: asyncio.StreamReader, transport: asyncio.WriteTransport, make_session: SessionFactory
+) -> None:
+    """Serve one client until it disconnects or its input ends; then leave the program as promised."""
+    loop = asyncio.get_running_loop()
+    server = JsonRPCServer(DAPProtocol, make_converter)
+    protocol = server.protocol
+    assert isinstance(protocol, DAPProtocol)
+    writer = FrameWriter(transport, loop)
+    protocol.set_writer(writer, include_headers=False)
+    session = make_session(protocol, loop)
+    dispatcher = Dispatcher(protocol, session)
+    stop = threading.Event()
+    reading = loop.create_task(run_async(stop, FrameReader(reader), protocol, logger=log))
+    ended = loop.create_task(session.ended.wait())
+    try:
+        await asyncio.wait({reading, ended}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.set()
+        reading.cancel()
+        ended.cancel()
+        dispatcher.close()
+        try:
+            await session.close()
+        finally:
+            writer.close()
+
+
+async def serve_stdio(make_session: SessionFactory) -> None:
+    loop = asyncio.get_running_loop()
+    # Keep fds 0 and 1 for the wire, and point them elsewhere for everyone
+    # else: a stray print() or a C library writing to stdout would corrupt it.
+    wire_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    wire_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+
+    reader = stream_reader(loop)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), wire_in)
+    except ValueError:  # a regular file: asyncio cannot poll it, so a thread reads it
+        _feed_from_thread(loop, reader, wire_in.fileno())
+    transport, _ = await loop.connect_write_pipe(asyncio.Protocol, wire_out)
+    await _with_shutdown_signals(serve_connection(reader, transport, make_session))  # type: ignore[arg-type]
+
+
+async def serve_socket(address: str, make_session: SessionFactory) -> None:
+    """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted."""
+
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        log.info("client connected: %s", peer)
+        try:
+            await serve_connection(reader, writer.transport, make_session)  # type: ignore[arg-type]
+        except Exception:
+            log.exception("session with %s failed", peer)
+        log.info("client gone: %s", peer)
+
+    limit = 1 << 20
+    if address.startswith("unix:"):
+        path = address[len("unix:") :]
+        server = await asyncio.start_unix_server(on_connection, path, limit=limit)
+        os.chmod(path, 0o600)  # only this user may connect and trace through us
+        where = f"unix:{path}"
+    else:
+        host, port = parse_host_port(address)
+        server = await asyncio.start_server(on_connection, host, port, limit=limit)
+        bound = server.sockets[0].getsockname()
+        where = f"{bound[0]}:{bound[1]}"
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning(
+                "listening on %s, not loopback: anyone who can reach this port can trace any process you can", where
+            )
+    # Said on stderr so a person (or a test) knows where to connect, also with port 0.
+    print(f"dap-threads: listening on {where}", file=sys.stderr, flush=True)
+    async with server:
+        await _with_shutdown_signals(server.serve_forever())
+
+
+def parse_host_port(address: str) -> tuple[str, int]:
+    host, sep, port_text = address.rpartition(":")
+    if not sep:
+        host = "127.0.0.1"  # never every interface unless the user writes it
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"--listen wants [HOST:]PORT or unix:PATH, got {address!r}") from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"port {port} is out of range 0-65535")
+    return host, port
+
+
+async def _with_shutdown_signals(work: Awaitable[None]) -> None:
+    """Run ``work``; SIGINT/SIGTERM cancel it so that sessions still detach cleanly."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("interrupted: shutting down")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int) -> None:
+    def pump() -> None:
+        while True:
+            data = os.read(fd, 65536)
+            if not data:
+                loop.call_soon_threadsafe(reader.feed_eof)
+                return
+            loop.call_soon_threadsafe(reader.feed_data, data)
+
+    threading.Thread(target=pump, name="stdin-reader", daemon=True).start()

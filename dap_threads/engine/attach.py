@@ -1,0 +1,135 @@
+"""Attaching to a running process: seize every thread, miss none, seize none twice."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import pwd
+
+from . import procfs, ptrace
+from .errors import AttachError
+from .owner import on_ptrace_owner
+from .reaper import Reaper
+from .tracer import BASE_OPTIONS, Tracer
+
+
+@on_ptrace_owner
+def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop) -> Tracer:
+    """Seize every thread of ``pid``; the program keeps running.
+
+    Threads found are announced as ThreadStarted with no creator, the leader
+    first. Raises AttachError with a message that says what to do.
+    """
+    check_attachable(pid)
+    tracer = Tracer(pid, reaper, loop)
+    _seize_leader(pid)
+    tracer.adopt(pid, want_running=True)
+    _seize_the_rest(tracer)
+    return tracer
+
+
+def check_attachable(pid: int) -> None:
+    if pid <= 0:
+        raise AttachError(f"pid must be a positive process id, got {pid}")
+    if pid == os.getpid():
+        raise AttachError(f"pid {pid} is the dap-threads adapter itself; give the pid of the program to debug")
+    status = procfs.status_fields(pid)
+    if not status:
+        raise AttachError(f"no such process: {pid} (it is not running, or has already exited)")
+    tgid = int(status.get("Tgid", pid))
+    if tgid != pid:
+        raise AttachError(f"{pid} is a thread of process {tgid}; attach to the process id {tgid}")
+    if status.get("State", "").startswith(("Z", "X")):
+        raise AttachError(
+            f"process {pid} is a zombie: it has exited and waits for its parent to reap it; there is nothing to trace"
+        )
+    if procfs.is_kernel_thread(pid):
+        raise AttachError(f"process {pid} ({procfs.process_name(pid)}) is a kernel thread, which cannot be traced")
+    tracer_pid = int(status.get("TracerPid", "0") or 0)
+    if tracer_pid:
+        name = procfs.process_name(tracer_pid) or "unknown"
+        hint = " (this adapter)" if tracer_pid == os.getpid() else ""
+        raise AttachError(
+            f"process {pid} is already traced by process {tracer_pid} ({name}){hint}; "
+            f"detach that debugger or tracer first (a thread can have only one tracer)"
+        )
+
+
+def _seize_leader(pid: int) -> None:
+    try:
+        ptrace.seize(pid, BASE_OPTIONS)
+    except OSError as exc:
+        if exc.errno == errno.ESRCH:
+            raise AttachError(f"no such process: {pid} (it exited while attaching)") from None
+        if exc.errno == errno.EPERM:
+            raise AttachError(permission_message(pid)) from None
+        raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
+
+
+def _seize_the_rest(tracer: Tracer) -> None:
+    # A thread created during the scan by an already-seized thread is
+    # auto-attached (PTRACE_O_TRACECLONE) and will be announced by its
+    # creator's clone event; one created by a not-yet-seized thread only
+    # shows up in /proc. Rescan until a pass finds nothing new.
+    pid = tracer.pid
+    seen = {pid}
+    while True:
+        fresh = [tid for tid in procfs.task_ids(pid) if tid not in seen]
+        if not fresh:
+            return
+        for tid in fresh:
+            seen.add(tid)
+            try:
+                ptrace.seize(tid, BASE_OPTIONS)
+            except OSError as exc:
+                if exc.errno in (errno.ESRCH, errno.EPERM):
+                    # ESRCH: it exited already. EPERM: already ours, attached
+                    # through its creator's clone (the event adds it).
+                    continue
+                raise
+            tracer.adopt(tid, want_running=True)
+
+
+def permission_message(pid: int) -> str:
+    """Why the kernel refused to let us trace ``pid``, in words a person can act on."""
+    status = procfs.status_fields(pid)
+    reasons = []
+    try:
+        owner_uid = int(status.get("Uid", "").split()[0])
+    except (IndexError, ValueError):
+        owner_uid = -1
+    me = os.geteuid()
+    if owner_uid >= 0 and owner_uid != me:
+        reasons.append(
+            f"it belongs to user {_user_name(owner_uid)} and dap-threads runs as {_user_name(me)}; "
+            f"run dap-threads as that user, or as root"
+        )
+    scope = _yama_scope()
+    if scope is not None and scope >= 1 and me != 0:
+        reasons.append(
+            f"/proc/sys/kernel/yama/ptrace_scope is {scope}, which only lets a process trace its own "
+            f"descendants; launch the program through dap-threads, run as root / with CAP_SYS_PTRACE, or "
+            f"(as root) echo 0 > /proc/sys/kernel/yama/ptrace_scope"
+        )
+    if not reasons:
+        reasons.append(
+            "the process may be non-dumpable (setuid or prctl(PR_SET_DUMPABLE, 0)), or dap-threads lacks "
+            "CAP_SYS_PTRACE (containers often drop it: run with --cap-add=SYS_PTRACE)"
+        )
+    return f"permission denied to trace process {pid}: " + "; ".join(reasons)
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _yama_scope() -> int | None:
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None

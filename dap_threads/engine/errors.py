@@ -1,0 +1,21 @@
+"""Errors the engine raises, with messages written for the person who will read them."""
+
+
+class EngineError(Exception):
+    """An operation on a traced program failed; the message says why and what to do."""
+
+
+class AttachError(EngineError):
+    pass
+
+
+class LaunchError(EngineError):
+    pass
+
+
+class NotStoppedError(EngineError):
+    """The operation needs the thread in ptrace-stop (paused)."""
+
+
+class UnknownThreadError(EngineError):
+    pass

@@ -1,0 +1,161 @@
+"""Starting a program under trace, from its first instruction.
+
+The child is forked by the ptrace owner and waits on a pipe; the owner seizes
+it (so it is a PTRACE_SEIZE tracee, which PTRACE_INTERRUPT and PTRACE_LISTEN
+need), then lets it exec. The exec stops it in PTRACE_EVENT_EXEC before the
+program's first instruction, so no thread can be created unseen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from typing import Sequence
+
+from . import ptrace
+from .errors import LaunchError
+from .owner import on_ptrace_owner
+from .reaper import Reaper
+from .tracer import BASE_OPTIONS, Tracer
+from .waitstatus import Kind, classify
+
+
+def resolve_program(program: str, cwd: str | None) -> str:
+    """The executable's path; LaunchError says what is wrong with it."""
+    if not program:
+        raise LaunchError("'program' is empty: give the path of the executable to launch")
+    if "/" in program:
+        path = program if os.path.isabs(program) else os.path.join(cwd or os.getcwd(), program)
+    else:
+        found = shutil.which(program)
+        if found is None:
+            raise LaunchError(f"program {program!r} was not found in PATH; give its full path")
+        path = found
+    if not os.path.exists(path):
+        raise LaunchError(f"program {path!r} does not exist")
+    if os.path.isdir(path):
+        raise LaunchError(f"program {path!r} is a directory, not an executable")
+    if not os.access(path, os.X_OK):
+        raise LaunchError(f"program {path!r} is not executable (chmod +x it)")
+    return path
+
+
+class Launched:
+    """The result of a launch: the tracer, and the pipes of the program's output (if captured)."""
+
+    def __init__(self, tracer: Tracer, stdout_fd: int | None, stderr_fd: int | None) -> None:
+        self.tracer = tracer
+        self.stdout_fd = stdout_fd
+        self.stderr_fd = stderr_fd
+
+
+@on_ptrace_owner
+async def launch(
+    program: str,
+    args: Sequence[str],
+    *,
+    cwd: str | None,
+    env: dict[str, str] | None,
+    capture_output: bool,
+    reaper: Reaper,
+    loop: asyncio.AbstractEventLoop,
+) -> Launched:
+    """Fork, seize and exec ``program``; returns with it held at its first instruction."""
+    path = resolve_program(program, cwd)
+    if cwd is not None and not os.path.isdir(cwd):
+        raise LaunchError(f"cwd {cwd!r} is not a directory")
+    argv = [program, *args]
+    environ = dict(os.environ) if env is None else {**os.environ, **env}
+    go_r, go_w = os.pipe()
+    err_r, err_w = os.pipe2(os.O_CLOEXEC)
+    out = os.pipe2(os.O_CLOEXEC) if capture_output else None
+    err = os.pipe2(os.O_CLOEXEC) if capture_output else None
+
+    pid = os.fork()
+    if pid == 0:  # the child: only async-signal-safe work until exec
+        _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ)
+    os.close(go_r)
+    os.close(err_w)
+    if out:
+        os.close(out[1])
+    if err:
+        os.close(err[1])
+
+    tracer = Tracer(pid, reaper, loop)
+    # EXITKILL only for a launched program: it is ours, and ends with us.
+    ptrace.seize(pid, BASE_OPTIONS | ptrace.PTRACE_O_EXITKILL)
+    first = loop.create_future()
+    reaper.register(pid, _FirstStop(first))
+    os.write(go_w, b"x")
+    os.close(go_w)
+    status = await first
+    kind, code = classify(status)
+    if kind is not Kind.EXEC:
+        failure = _read_all(err_r)
+        os.close(err_r)
+        for fd in (out[0] if out else None, err[0] if err else None):
+            if fd is not None:
+                os.close(fd)
+        if kind is not Kind.EXITED:
+            os.kill(pid, signal.SIGKILL)
+        raise LaunchError(f"could not start {path!r}: {failure.decode(errors='replace') or f'status {status:#x}'}")
+    os.close(err_r)
+    thread = tracer.adopt(pid, want_running=False)
+    thread.stopped = True
+    return Launched(tracer, out[0] if out else None, err[0] if err else None)
+
+
+class _FirstStop:
+    """Catches the launched child's first report (its exec, or its death)."""
+
+    def __init__(self, future: asyncio.Future[int]) -> None:
+        self._future = future
+
+    def on_wait_status(self, tid: int, status: int) -> None:
+        if not self._future.done():
+            self._future.set_result(status)
+
+    def after_drain(self) -> None:
+        pass
+
+
+def _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ) -> None:  # pragma: no cover - runs in the fork
+    try:
+        os.close(go_w)
+        os.read(go_r, 1)  # wait until the parent has seized us
+        os.close(go_r)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        if out:
+            os.dup2(out[1], 1)
+        if err:
+            os.dup2(err[1], 2)
+        if cwd:
+            os.chdir(cwd)
+        # The adapter ignores nothing the program should see: restore defaults.
+        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        os.execve(path, argv, environ)
+    except BaseException as exc:  # noqa: BLE001 - report anything, then leave
+        try:
+            os.write(err_w, f"{type(exc).__name__}: {exc}".encode())
+        finally:
+            os._exit(127)
+    os._exit(127)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    os.set_blocking(fd, False)
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,68 @@
+"""Reading what the engine needs from /proc (man 5 proc).
+
+These reads need no ptrace and may run on any thread.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def task_ids(pid: int) -> list[int]:
+    """Tids listed in /proc/PID/task (empty if the process is gone)."""
+    try:
+        return [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def thread_name(pid: int, tid: int) -> str | None:
+    """The thread's comm (what pthread_setname_np sets), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/comm", "rb") as f:
+            return f.read().rstrip(b"\n").decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def status_fields(pid: int) -> dict[str, str]:
+    """The fields of /proc/PID/status ({} if the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return {}
+    fields = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return fields
+
+
+def thread_state(pid: int, tid: int) -> str | None:
+    """The one-letter state of /proc/PID/task/TID/stat (R, S, t, Z, ...), or None."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    # The comm field may hold spaces and parentheses: the state follows the last ')'.
+    return data[data.rindex(b")") + 2 : data.rindex(b")") + 3].decode()
+
+
+def process_name(pid: int) -> str | None:
+    return thread_name(pid, pid)
+
+
+def is_kernel_thread(pid: int) -> bool:
+    """Kernel threads have no user memory: an empty /proc/PID/cmdline and no exe link."""
+    if pid == 2:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        fields = data[data.rindex(b")") + 2 :].split()
+        # field 9 (flags) carries PF_KTHREAD (0x00200000); fields[0] is field 3 (state)
+        return bool(int(fields[6]) & 0x00200000)
+    except (OSError, ValueError, IndexError):
+        return False

@@ -1,0 +1,118 @@
+"""The one place that calls waitpid: a SIGCHLD-woken, non-blocking drain.
+
+Every tracee of this process reports its stops and its exit to the ptrace
+owner through waitpid (man 2 ptrace, "Stopped states"). The reaper drains
+them with ``waitpid(-1, WNOHANG | __WALL | __WNOTHREAD)``: __WALL so that
+threads (clone children) are reported, __WNOTHREAD so that only this
+thread's tracees and children are reaped, WNOHANG so that the asyncio loop
+is never blocked. Statuses are routed by tid to the tracer that owns the
+thread.
+
+A new thread's first stop can be reported *before* its creator's
+PTRACE_EVENT_CLONE (the kernel scans the tracee list newest first), and a
+forked child's first stop before the PTRACE_EVENT_FORK that names it. Such a
+status belongs to nobody yet: the reaper keeps it until the tracer that reads
+the creator's event claims it (``claim``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal
+from typing import Protocol
+
+from . import ptrace
+from .owner import claim_ptrace_owner, on_ptrace_owner
+
+log = logging.getLogger(__name__)
+
+_WAIT_FLAGS = os.WNOHANG | ptrace.WALL | ptrace.WNOTHREAD
+
+
+class StatusSink(Protocol):
+    """What a tracer offers the reaper."""
+
+    def on_wait_status(self, tid: int, status: int) -> None: ...
+
+    def after_drain(self) -> None: ...
+
+
+class Reaper:
+    """Owns waitpid for one asyncio loop (and so one ptrace owner thread)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        claim_ptrace_owner()
+        self._loop = loop
+        self._sinks: dict[int, StatusSink] = {}
+        self._unclaimed: dict[int, list[int]] = {}
+        # Python runs signal handlers in the main thread, and asyncio only
+        # accepts add_signal_handler there: the loop must be the main thread's.
+        loop.add_signal_handler(signal.SIGCHLD, self.drain)
+
+    def close(self) -> None:
+        self._loop.remove_signal_handler(signal.SIGCHLD)
+
+    def register(self, tid: int, sink: StatusSink) -> None:
+        self._sinks[tid] = sink
+
+    def unregister(self, tid: int) -> None:
+        self._sinks.pop(tid, None)
+
+    def claim(self, tid: int, sink: StatusSink) -> list[int]:
+        """Route ``tid`` to ``sink`` from now on; return statuses that arrived before."""
+        self._sinks[tid] = sink
+        return self._unclaimed.pop(tid, [])
+
+    @on_ptrace_owner
+    def drain(self) -> None:
+        touched: dict[int, StatusSink] = {}
+        sinks = self._sinks
+        while True:
+            try:
+                tid, status = os.waitpid(-1, _WAIT_FLAGS)
+            except ChildProcessError:
+                break
+            except OSError as exc:  # pragma: no cover - EINTR is retried by Python
+                if exc.errno == errno.EINTR:
+                    continue
+                raise
+            if tid == 0:
+                break
+            sink = sinks.get(tid)
+            if sink is None:
+                self._unclaimed.setdefault(tid, []).append(status)
+                if len(self._unclaimed) > 10_000:
+                    self._forget_oldest_unclaimed()
+                continue
+            try:
+                sink.on_wait_status(tid, status)
+            except Exception:  # a bug in one tracer must not stall every other tracee
+                log.exception("tracer failed to handle status %#x of %d", status, tid)
+            touched[id(sink)] = sink
+        # Events are built and written only now, after every tracee the drain
+        # saw has been resumed: the slow work stays off the traced threads' path.
+        for sink in touched.values():
+            try:
+                sink.after_drain()
+            except Exception:
+                log.exception("tracer failed while publishing events")
+
+    def _forget_oldest_unclaimed(self) -> None:
+        # Statuses of our own untraced children (none in normal use) would
+        # otherwise pile up forever.
+        for tid in list(self._unclaimed)[:1000]:
+            del self._unclaimed[tid]
+
+
+_reapers: dict[asyncio.AbstractEventLoop, Reaper] = {}
+
+
+def reaper_for(loop: asyncio.AbstractEventLoop) -> Reaper:
+    """The loop's reaper, created on first use (one per loop: waitpid(-1) sees all tracees)."""
+    reaper = _reapers.get(loop)
+    if reaper is None:
+        reaper = _reapers[loop] = Reaper(loop)
+    return reaper

@@ -1,0 +1,354 @@
+"""A traced process: its threads, and what to do with each stop they report.
+
+The tracer is fed wait statuses by the reaper and decides, per stop, whether
+to resume the thread at once (the user wants it running) or to hold it
+(all-stop pause). It turns what it learns into engine events (``events``),
+published in a batch after each drain so that event building never delays
+a traced thread.
+
+Thread lifetimes (man 2 ptrace, PTRACE_O_TRACECLONE): a clone stops the
+creator in PTRACE_EVENT_CLONE, whose event message is the new tid; the new
+thread starts in a PTRACE_EVENT_STOP of its own. The two reports may arrive
+in either order, and the new thread may even have exited before its
+creator's event is read; the reaper keeps such early statuses until the
+creator's event claims them. A thread's end is its exit status from waitpid
+(__WALL), which costs no extra stop (no PTRACE_O_TRACEEXIT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+import signal
+import time
+from typing import Callable
+
+from . import procfs, ptrace
+from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
+from .owner import on_ptrace_owner
+from .reaper import Reaper
+from .thread import TracedThread
+from .waitstatus import Kind, classify
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[list[Event]], None]
+
+#: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
+#: the kernel detaches and an attached program must keep running.
+BASE_OPTIONS = (
+    ptrace.PTRACE_O_TRACECLONE | ptrace.PTRACE_O_TRACEFORK | ptrace.PTRACE_O_TRACEVFORK | ptrace.PTRACE_O_TRACEEXEC
+)
+
+# How often a pause that is still waiting looks for threads that can never
+# stop: a leader that called pthread_exit is a zombie until the last thread
+# ends, and the kernel reports nothing for it in the meantime.
+_ZOMBIE_CHECK_SECONDS = 0.05
+
+
+class Tracer:
+    """One traced process (thread group). Lives on the ptrace owner thread."""
+
+    def __init__(self, pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop) -> None:
+        self.pid = pid
+        self.threads: dict[int, TracedThread] = {}
+        self.exit: ProcessExited | None = None
+        self._reaper = reaper
+        self._loop = loop
+        self._listeners: list[Listener] = []
+        self._events: list[Event] = []
+        self._forked: dict[int, tuple[int, str]] = {}  # child pid -> (parent, "fork"/"vfork")
+        self._announce_stop: AllStopped | None = None
+        self._stop_waiters: list[asyncio.Future[None]] = []
+        self._exit_waiters: list[asyncio.Future[ProcessExited]] = []
+        self._zombie_timer: asyncio.TimerHandle | None = None
+        self.detached = False
+
+    # ----- listeners and events -------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    def after_drain(self) -> None:
+        if not self._events:
+            return
+        batch, self._events = self._events, []
+        for listener in self._listeners:
+            listener(batch)
+
+    publish = after_drain
+
+    # ----- thread table ---------------------------------------------------
+
+    def add_thread(self, tid: int, creator: int | None, want_running: bool) -> TracedThread:
+        thread = TracedThread(tid, creator, want_running)
+        self.threads[tid] = thread
+        self.emit(ThreadStarted(tid, creator, time.time()))
+        return thread
+
+    def adopt(self, tid: int, want_running: bool) -> TracedThread:
+        """Track a thread seized outside a clone event (attach, launch)."""
+        self._reaper.register(tid, self)
+        return self.add_thread(tid, None, want_running)
+
+    def live_threads(self) -> list[TracedThread]:
+        return [t for t in self.threads.values() if not t.exit_announced]
+
+    def _announce_exit(self, thread: TracedThread) -> None:
+        if not thread.exit_announced:
+            thread.exit_announced = True
+            self.emit(ThreadExited(thread.tid, time.time()))
+
+    # ----- wait statuses --------------------------------------------------
+
+    @on_ptrace_owner
+    def on_wait_status(self, tid: int, status: int) -> None:
+        thread = self.threads.get(tid)
+        if thread is None:
+            self._on_unknown(tid, status)
+            return
+        kind, number = classify(status)
+        if kind is Kind.EXITED:
+            self._on_thread_gone(thread, number, status)
+            return
+        thread.stopped = True
+        thread.group_stop = kind is Kind.GROUP_STOP
+        if kind is Kind.SIGNAL:
+            thread.pending_signal = number
+        elif kind is Kind.CLONE:
+            self._on_clone(thread)
+        elif kind is Kind.FORK or kind is Kind.VFORK:
+            self._on_fork(thread, "fork" if kind is Kind.FORK else "vfork")
+        elif kind is Kind.EXEC:
+            self._on_exec(thread)
+        if thread.want_running:
+            thread.resume()
+        elif self._stop_waiters or self._announce_stop:
+            self._check_all_stopped()
+
+    def _on_unknown(self, tid: int, status: int) -> None:
+        how = self._forked.pop(tid, None)
+        if how is None:
+            log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
+            self._reaper.unregister(tid)
+            return
+        parent, kind = how
+        kind_, _ = classify(status)
+        if kind_ is not Kind.EXITED:
+            self._detach_child(tid, parent, kind)
+        else:
+            self._reaper.unregister(tid)
+
+    def _on_thread_gone(self, thread: TracedThread, code: int, status: int) -> None:
+        del self.threads[thread.tid]
+        self._reaper.unregister(thread.tid)
+        if thread.tid != self.pid:
+            self._announce_exit(thread)
+            if self._stop_waiters or self._announce_stop:
+                self._check_all_stopped()
+            return
+        # The leader is reaped last (the kernel delays a zombie leader until
+        # its thread group is empty): the process is gone.
+        self._announce_exit(thread)
+        for other in list(self.threads.values()):
+            self._announce_exit(other)
+            self._reaper.unregister(other.tid)
+        self.threads.clear()
+        from .waitstatus import exit_description
+
+        self.exit = ProcessExited(code, exit_description(status))
+        self.emit(self.exit)
+        self._finish()
+
+    def _on_clone(self, parent: TracedThread) -> None:
+        tid = ptrace.get_event_msg(parent.tid)
+        if tid in self.threads:  # seized by the attach scan before this event was read
+            return
+        # A new thread runs if its creator was meant to run; during a pause it
+        # is held too, so that a clone in flight cannot escape the all-stop.
+        self.add_thread(tid, parent.tid, parent.want_running)
+        for early in self._reaper.claim(tid, self):
+            self.on_wait_status(tid, early)
+
+    def _on_fork(self, parent: TracedThread, how: str) -> None:
+        child = ptrace.get_event_msg(parent.tid)
+        self._forked[child] = (parent.tid, how)
+        for early in self._reaper.claim(child, self):
+            self._on_unknown(child, early)
+
+    def _detach_child(self, child: int, parent: int, how: str) -> None:
+        # The child inherited our tracing; following forks is a later feature,
+        # so it is let go at its first stop and runs untraced.
+        self._reaper.unregister(child)
+        try:
+            ptrace.detach(child, 0)
+        except OSError as exc:
+            if exc.errno != errno.ESRCH:
+                raise
+        self.emit(ChildDetached(child, parent, how))
+
+    def _on_exec(self, thread: TracedThread) -> None:
+        # man 2 ptrace, "execve(2) under ptrace": every other thread is gone,
+        # and the execing thread now has the leader's tid; its former tid is
+        # the event message. Threads whose exit was not reported yet will
+        # still be reaped, as plain exits, so they stay in the table (announced
+        # as exited) until then; the former tid of the execing thread is never
+        # reported again.
+        former = ptrace.get_event_msg(thread.tid)
+        if thread.exit_announced:
+            # The leader had exited (pthread_exit) and a surviving thread
+            # exec'd: it now carries the leader's tid, alive again.
+            thread.exit_announced = False
+            self.emit(ThreadStarted(thread.tid, former, time.time()))
+        for other in list(self.threads.values()):
+            if other.tid == self.pid:
+                continue
+            self._announce_exit(other)
+            if other.tid == former:
+                del self.threads[other.tid]
+                self._reaper.unregister(other.tid)
+            else:
+                other.stopped = False
+                other.want_running = True
+
+    def _finish(self) -> None:
+        self._reaper.unregister(self.pid)
+        if self._zombie_timer:
+            self._zombie_timer.cancel()
+        for waiter in self._stop_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._stop_waiters.clear()
+        self._announce_stop = None
+        for waiter in self._exit_waiters:
+            if not waiter.done():
+                waiter.set_result(self.exit)  # type: ignore[arg-type]
+        self._exit_waiters.clear()
+
+    # ----- all-stop -------------------------------------------------------
+
+    @on_ptrace_owner
+    def stop_all(self, announce: AllStopped | None = None) -> asyncio.Future[None]:
+        """Hold every thread in ptrace-stop; the future resolves when all are held.
+
+        With ``announce``, that event is published once the last thread stops.
+        """
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        if self.exit is not None:
+            waiter.set_result(None)
+            return waiter
+        self._stop_waiters.append(waiter)
+        if announce is not None:
+            self._announce_stop = announce
+        for thread in self.live_threads():
+            thread.want_running = False
+            if not thread.stopped:
+                try:
+                    ptrace.interrupt(thread.tid)
+                except OSError as exc:
+                    if exc.errno != errno.ESRCH:
+                        raise
+        self._check_all_stopped()
+        return waiter
+
+    def _check_all_stopped(self) -> None:
+        waiting = [t for t in self.live_threads() if not t.stopped]
+        if waiting:
+            if self._zombie_timer is None:
+                self._zombie_timer = self._loop.call_later(_ZOMBIE_CHECK_SECONDS, self._check_zombies)
+            return
+        if self._zombie_timer is not None:
+            self._zombie_timer.cancel()
+            self._zombie_timer = None
+        if self._announce_stop is not None:
+            self.emit(self._announce_stop)
+            self._announce_stop = None
+        waiters, self._stop_waiters = self._stop_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    @on_ptrace_owner
+    def _check_zombies(self) -> None:
+        self._zombie_timer = None
+        for thread in self.live_threads():
+            if not thread.stopped and procfs.thread_state(self.pid, thread.tid) in (None, "Z", "X"):
+                # It has exited but cannot be reaped yet (a zombie leader):
+                # it will never stop, and for the user it is gone.
+                self._announce_exit(thread)
+        if self._stop_waiters or self._announce_stop:
+            self._check_all_stopped()
+        self.publish()
+
+    @on_ptrace_owner
+    def check_leader(self) -> None:
+        """Announce the exit of a leader that ended with pthread_exit while other threads run.
+
+        The kernel reports a zombie leader only when its whole group is gone,
+        so without a look at /proc it would be listed as alive until then.
+        """
+        leader = self.threads.get(self.pid)
+        if leader is None or leader.exit_announced or leader.stopped or len(self.threads) == 1:
+            return
+        if procfs.thread_state(self.pid, self.pid) in ("Z", "X"):
+            self._announce_exit(leader)
+
+    @on_ptrace_owner
+    def resume(self, tid: int | None = None) -> None:
+        """Resume every thread, or only ``tid``."""
+        self._announce_stop = None
+        targets = self.live_threads() if tid is None else [self.threads[tid]]
+        for thread in targets:
+            thread.want_running = True
+            if thread.stopped:
+                thread.resume()
+
+    def all_stopped(self) -> bool:
+        return all(t.stopped for t in self.live_threads())
+
+    # ----- leaving --------------------------------------------------------
+
+    @on_ptrace_owner
+    async def detach(self) -> None:
+        """Let go of every thread; the program runs on as if never traced."""
+        if self.exit is not None or self.detached:
+            return
+        # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
+        await self.stop_all()
+        for thread in list(self.threads.values()):
+            try:
+                # A held signal is delivered by the detach itself; a thread in
+                # group-stop stays stopped, as an untraced one would.
+                ptrace.detach(thread.tid, 0 if thread.group_stop else thread.pending_signal)
+            except OSError as exc:
+                if exc.errno != errno.ESRCH:
+                    raise
+            self._reaper.unregister(thread.tid)
+        self.threads.clear()
+        self.detached = True
+        self._finish()
+
+    @on_ptrace_owner
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` to the process and let every thread run so it can act on it."""
+        if self.exit is not None:
+            return
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            return
+        if sig != signal.SIGKILL:
+            self.resume()
+
+    def wait_exit(self) -> asyncio.Future[ProcessExited]:
+        waiter: asyncio.Future[ProcessExited] = self._loop.create_future()
+        if self.exit is not None:
+            waiter.set_result(self.exit)
+        else:
+            self._exit_waiters.append(waiter)
+        return waiter

@@ -1,0 +1,53 @@
+"""initialize, configurationDone, disconnect, terminate: a session's beginning and end."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from ..dap import messages as m
+from ..dap.requests import RequestError, capabilities, request
+from .session import Session
+
+
+@request("initialize", m.InitializeArguments, needs_initialize=False)
+async def initialize(session: Session, args: m.InitializeArguments) -> dict[str, bool]:
+    if session.initialized:
+        raise RequestError("'initialize' was already sent in this session; send it once, first")
+    session.initialized = True
+    # Only what a registered handler declared: nothing advertised is missing.
+    return capabilities()
+
+
+@request("configurationDone", m.NoArguments, capabilities=("supportsConfigurationDoneRequest",))
+async def configuration_done(session: Session, args: m.NoArguments) -> None:
+    return None  # Session.after_response releases a deferred stop-on-entry/attach
+
+
+@request("disconnect", m.DisconnectArguments, capabilities=("supportTerminateDebuggee",))
+async def disconnect(session: Session, args: m.DisconnectArguments) -> None:
+    tracer = session.tracer
+    if tracer is None or tracer.exit is not None or tracer.detached:
+        return None
+    # The spec's default: end what we launched, leave what we attached to.
+    terminate = args.terminateDebuggee if args.terminateDebuggee is not None else session.launched
+    if terminate:
+        tracer.kill(signal.SIGKILL)
+        try:
+            await asyncio.wait_for(tracer.wait_exit(), 5)
+        except asyncio.TimeoutError:
+            raise RequestError(f"process {tracer.pid} did not exit after SIGKILL within 5 s") from None
+        session.send_terminated(tracer.exit)
+    else:
+        await tracer.detach()
+        tracer.publish()
+    return None
+
+
+@request("terminate", m.TerminateArguments, capabilities=("supportsTerminateRequest",))
+async def terminate(session: Session, args: m.TerminateArguments) -> None:
+    tracer = session.require_tracer()
+    # SIGTERM lets the program clean up; held threads are resumed so it can.
+    tracer.kill(signal.SIGTERM)
+    session.frames.clear()
+    return None

@@ -1,0 +1,136 @@
+"""One debug session: what a client connection has asked for, and its traced program.
+
+The session is the only layer that sees both sides: requests arrive through
+the handlers in this package (registered with ``@request``), engine events
+arrive through ``on_engine_events``, and both turn into DAP messages on the
+session's protocol. It runs on the asyncio loop, which is the ptrace owner,
+so handlers call the engine directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..dap.protocol import DAPProtocol
+from ..engine.events import AllStopped, Event, ProcessExited
+from ..engine.output import OutputPump
+from ..engine.reaper import reaper_for
+from ..engine.tracer import Tracer
+from .events import translate
+from .frames import FrameIds
+
+log = logging.getLogger(__name__)
+
+#: How long the end of a launched program's output may lag its exit (a
+#: grandchild can hold the pipe open forever; we do not wait for it).
+_OUTPUT_GRACE_SECONDS = 1.0
+
+
+class Session:
+    def __init__(self, protocol: DAPProtocol, loop: asyncio.AbstractEventLoop) -> None:
+        self.protocol = protocol
+        self.loop = loop
+        self.reaper = reaper_for(loop)
+        self.initialized = False
+        self.configured = False
+        self.tracer: Tracer | None = None
+        self.launched = False
+        self.frames = FrameIds()
+        self.pumps: list[OutputPump] = []
+        self.ended = asyncio.Event()
+        self._deferred_stops: list[AllStopped] = []
+        self._terminated = False
+
+    # ----- requests -------------------------------------------------------
+
+    def after_response(self, command: str, success: bool) -> None:
+        """Runs right after a response is written: messages that must follow it go here."""
+        if command == "initialize" and success:
+            self.protocol.send_event("initialized")
+        elif command == "configurationDone" and success:
+            self.configured = True
+            stops, self._deferred_stops = self._deferred_stops, []
+            for stop in stops:
+                self._send_stopped(stop)
+        elif command == "disconnect":
+            self.ended.set()
+            return
+        if self.tracer is not None:
+            self.tracer.publish()
+
+    def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
+        self.tracer = tracer
+        self.launched = launched
+        tracer.subscribe(self.on_engine_events)
+
+    def require_tracer(self) -> Tracer:
+        from ..dap.requests import RequestError
+
+        if self.tracer is None:
+            raise RequestError("no program is being debugged: send 'attach' or 'launch' first")
+        if self.tracer.exit is not None:
+            raise RequestError(f"the program has exited ({self.tracer.exit.description})")
+        return self.tracer
+
+    # ----- engine events --------------------------------------------------
+
+    def on_engine_events(self, batch: list[Event]) -> None:
+        for event in batch:
+            if isinstance(event, AllStopped):
+                if self.configured:
+                    self._send_stopped(event)
+                else:
+                    # DAP: a stop-on-attach/entry is reported after configurationDone.
+                    self._deferred_stops.append(event)
+            elif isinstance(event, ProcessExited):
+                self.loop.create_task(self._program_ended(event))
+            else:
+                message = translate(event)
+                if message is not None:
+                    self.protocol.send_event(*message)
+
+    def on_output(self, event: Event) -> None:
+        message = translate(event)
+        if message is not None and not self._terminated:
+            self.protocol.send_event(*message)
+
+    def _send_stopped(self, stop: AllStopped) -> None:
+        if self.tracer is None or self.tracer.exit is not None:
+            return
+        self.frames.clear()
+        self.protocol.send_event(*translate(stop))  # type: ignore[misc]
+
+    async def _program_ended(self, exit: ProcessExited) -> None:
+        # Output first: `exited` and `terminated` are the session's last events.
+        pending = [asyncio.ensure_future(p.closed.wait()) for p in self.pumps if not p.closed.is_set()]
+        if pending:
+            await asyncio.wait(pending, timeout=_OUTPUT_GRACE_SECONDS)
+            for pump in self.pumps:
+                pump.close()
+        self.send_terminated(exit)
+
+    def send_terminated(self, exit: ProcessExited | None) -> None:
+        if self._terminated:
+            return
+        self._terminated = True
+        if exit is not None:
+            self.protocol.send_event(*translate(exit))  # type: ignore[misc]
+        self.protocol.send_event("terminated")
+
+    # ----- the end ----------------------------------------------------------
+
+    async def close(self) -> None:
+        """The client is gone (or said disconnect): leave the program as the user expects."""
+        tracer = self.tracer
+        if tracer is not None and tracer.exit is None and not tracer.detached:
+            if self.launched:
+                tracer.kill()
+                try:
+                    await asyncio.wait_for(tracer.wait_exit(), 5)
+                except asyncio.TimeoutError:
+                    log.error("launched program %d did not die after SIGKILL", tracer.pid)
+            else:
+                await tracer.detach()
+        for pump in self.pumps:
+            pump.close()
