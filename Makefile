@@ -1,0 +1,41 @@
+# The two commands of the README:
+#   make demo   set up, build testdata, and show `dap-threads run` tracing the seed program
+#   make test   set up, and run every test suite (pytest, then the DebugClient mocha suite)
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NPM_DIRS := tests/debugclient
+
+.PHONY: setup demo test test-py test-js testdata bench clean
+
+setup: $(VENV)/.installed testdata
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+testdata:
+	$(MAKE) -s -C testdata
+
+demo: setup
+	@echo "== dap-threads run: the seed program creates a thread every 300 ms =="
+	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500
+
+test: test-py test-js
+
+test-py: setup
+	$(PY) -m pytest
+
+test-js: setup
+	@for d in $(NPM_DIRS); do \
+	  if [ -f $$d/package.json ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error && PYTHON=$(CURDIR)/$(PY) npm test) || exit 1; fi; \
+	done
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	$(MAKE) -s -C testdata clean
+	rm -rf $(VENV)

@@ -1,0 +1,57 @@
+"""Signals reach the program unchanged; forks and execs keep working under trace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+from conftest import program, thread_states, wait_until
+
+
+def untraced(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+
+def launched_output(dap, name: str, *args: str) -> tuple[str, int]:
+    dap.launch(program(name), list(args))
+    code = dap.wait_event("exited", timeout=60)["body"]["exitCode"]
+    dap.wait_event("terminated")
+    out = "".join(m["body"]["output"] for m in dap.events("output") if m["body"]["category"] == "stdout")
+    return out, code
+
+
+def test_signal_program_prints_the_same_counts_traced_and_untraced(dap):
+    expected = untraced(program("signals"), "4", "200")
+    assert expected.returncode == 0
+    out, code = launched_output(dap, "signals", "4", "200")
+    assert (out, code) == (expected.stdout, 0)
+
+
+def test_fork_and_vfork_children_run_untraced_to_completion(dap):
+    expected = untraced(program("forker"), "3")
+    out, code = launched_output(dap, "forker", "3")
+    assert code == 0 and out == expected.stdout
+
+
+def test_exec_from_a_thread_collapses_the_thread_list(dap):
+    out, code = launched_output(dap, "execer", "thread", "3")
+    assert code == 0 and "after exec" in out
+    started, exited = dap.thread_events("started"), dap.thread_events("exited")
+    assert len(started) == len(set(started)) and len(exited) == len(set(exited))
+    # Every thread but the leader's tid is gone by the end; the leader exits last.
+    assert set(exited) == set(started)
+
+
+def test_group_stop_from_outside_is_kept_and_threads_still_answers(dap, programs):
+    spin = programs.start("spin", 3, -1, wait_line="spin: ready")
+    dap.attach(spin.pid)
+    os.kill(spin.pid, signal.SIGSTOP)
+    wait_until(lambda: set(thread_states(spin.pid).values()) <= {"T", "t"}, what="group-stop")
+    time.sleep(0.2)
+    # Still stopped (not resumed by the tracer), and the adapter answers.
+    assert set(thread_states(spin.pid).values()) <= {"T", "t"}
+    assert len(dap.ok("threads", timeout=5)["body"]["threads"]) == 4
+    os.kill(spin.pid, signal.SIGCONT)
+    wait_until(lambda: not set(thread_states(spin.pid).values()) & {"T", "t"}, what="resumed by SIGCONT")
