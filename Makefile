@@ -21,7 +21,7 @@ testdata:
 
 demo: setup
 	@echo "== dap-threads run: the seed program creates a thread every 300 ms =="
-	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500
+	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500 600
 
 test: test-py test-js
 

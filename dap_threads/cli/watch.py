@@ -31,10 +31,20 @@ class EventPrinter:
         self.names: dict[int, str] = {}
 
     def __call__(self, batch: list[Event]) -> None:
+        self._refresh_names()
         lines = [line for line in map(self.format, batch) if line]
         if lines:
             self.out.write("".join(lines))
             self.out.flush()
+
+    def _refresh_names(self) -> None:
+        # A thread usually names itself (pthread_setname_np) after it starts:
+        # look again, so that its `exited` line shows the name it had.
+        if len(self.names) <= 256:
+            for tid in self.names:
+                name = procfs.thread_name(self.pid, tid)
+                if name is not None:
+                    self.names[tid] = name
 
     def format(self, event: Event) -> str | None:
         stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
@@ -45,8 +55,7 @@ class EventPrinter:
             origin = f" (created by {event.creator})" if event.creator else (" (main)" if event.tid == self.pid else " (existing)")
             return f"{stamp} started {event.tid} {name}{origin}\n"
         if isinstance(event, ThreadExited):
-            name = procfs.thread_name(self.pid, event.tid) or self.names.get(event.tid, "?")
-            self.names.pop(event.tid, None)
+            name = self.names.pop(event.tid, None) or procfs.thread_name(self.pid, event.tid) or "?"
             return f"{stamp} exited  {event.tid} {name}\n"
         if isinstance(event, ProcessExited):
             return f"{stamp} process {self.pid} {event.description}\n"

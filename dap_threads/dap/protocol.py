@@ -16,10 +16,15 @@ import json
 import logging
 from typing import Any, Callable
 
-from pygls.protocol import JsonRPCProtocol
+from .pygls_import import import_pygls
 
-from .converter import converter as dap_converter
-from .messages import ErrorMessage
+import_pygls()  # before the first pygls import: keeps start-up fast
+
+from pygls.protocol import JsonRPCProtocol  # noqa: E402
+
+from .converter import converter as dap_converter  # noqa: E402
+from .messages import ErrorMessage  # noqa: E402
+
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,14 @@ import sys
 import threading
 from typing import Awaitable, Callable
 
-from pygls.io_ import run_async
-from pygls.server import JsonRPCServer
+from .protocol import DAPProtocol, FrameWriter  # first: it imports pygls the fast way
 
-from .converter import make_converter
-from .dispatch import Dispatcher
-from .framing import FrameReader, stream_reader
-from .protocol import DAPProtocol, FrameWriter
+from pygls.io_ import run_async  # noqa: E402
+from pygls.server import JsonRPCServer  # noqa: E402
+
+from .converter import make_converter  # noqa: E402
+from .dispatch import Dispatcher  # noqa: E402
+from .framing import FrameReader, stream_reader  # noqa: E402
 
 log = logging.getLogger(__name__)
 
