@@ -19,6 +19,7 @@ from ..engine.errors import EngineError
 from ..engine.events import ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
 from ..engine.launch import launch
 from ..engine.reaper import reaper_for
+from ..wakeup import quiet_wakeup_fd
 from ..engine.tracer import Tracer
 
 
@@ -81,6 +82,7 @@ async def _watch(pid: int | None, argv: Sequence[str], out: TextIO) -> int:
     interrupted = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     loop.add_signal_handler(signal.SIGTERM, interrupted.set)
+    quiet_wakeup_fd()
     exit_waiter = tracer.wait_exit()
     stop_waiter = asyncio.ensure_future(interrupted.wait())
     await asyncio.wait([exit_waiter, stop_waiter], return_when=asyncio.FIRST_COMPLETED)

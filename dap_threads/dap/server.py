@@ -19,6 +19,8 @@ from typing import Awaitable, Callable
 
 from .protocol import DAPProtocol, FrameWriter  # first: it imports pygls the fast way
 
+from ..wakeup import quiet_wakeup_fd  # noqa: E402
+
 from pygls.io_ import run_async  # noqa: E402
 from pygls.server import JsonRPCServer  # noqa: E402
 
@@ -142,6 +144,7 @@ async def _with_shutdown_signals(work: Awaitable[None]) -> None:
     task = asyncio.ensure_future(work)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
+    quiet_wakeup_fd()
     try:
         await task
     except asyncio.CancelledError:

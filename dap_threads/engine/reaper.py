@@ -25,6 +25,7 @@ import signal
 from typing import Protocol
 
 from . import ptrace
+from ..wakeup import quiet_wakeup_fd
 from .owner import claim_ptrace_owner, on_ptrace_owner
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Reaper:
         # Python runs signal handlers in the main thread, and asyncio only
         # accepts add_signal_handler there: the loop must be the main thread's.
         loop.add_signal_handler(signal.SIGCHLD, self.drain)
+        quiet_wakeup_fd()  # each drain empties waitpid: a dropped wakeup byte is harmless
 
     def close(self) -> None:
         self._loop.remove_signal_handler(signal.SIGCHLD)
