@@ -99,8 +99,9 @@ def test_pause_while_paused_answers_and_reports_stopped_again(dap, programs):
     seed = programs.start("seed", 0, 0, -1, wait_line="process:")
     dap.attach(seed.pid, stopOnAttach=True)
     dap.wait_event("stopped")
+    index = len(dap.received)
     dap.ok("pause", {"threadId": seed.pid})
-    dap.wait_for(lambda m: m.get("event") == "stopped" and dap.events("stopped").__len__() == 2, timeout=5)
+    dap.wait_event("stopped", start=index, timeout=5)
 
 
 def test_adapter_killed_while_paused_leaves_the_program_running(adapter, dap, programs):

@@ -43,8 +43,9 @@ def test_single_thread_continue_resumes_only_that_thread(dap, programs):
     states = thread_states(spin.pid)
     assert states[worker] != "t"
     assert all(state == "t" for tid, state in states.items() if tid != worker), states
+    index = len(dap.received)
     dap.ok("pause", {"threadId": spin.pid})
-    dap.wait_event("stopped", start=0)
+    dap.wait_event("stopped", start=index)
     wait_until(lambda: set(thread_states(spin.pid).values()) == {"t"}, what="all stopped again")
 
 
@@ -52,9 +53,9 @@ def test_threads_created_during_a_pause_are_held_and_announced(dap, programs):
     seed = programs.start("seed", 5, 40, 200, 30, wait_line="process:")
     dap.attach(seed.pid)
     for _ in range(5):
+        index = len(dap.received)
         dap.ok("pause", {"threadId": seed.pid})
-        count = len(dap.events("stopped"))
-        dap.wait_for(lambda m: m.get("event") == "stopped", start=0) if count else dap.wait_event("stopped")
+        dap.wait_event("stopped", start=index)
         states = thread_states(seed.pid)
         assert set(states.values()) <= {"t", "Z"}, states
         announced = set(dap.thread_events("started")) - set(dap.thread_events("exited"))
