@@ -26,6 +26,7 @@ import time
 from typing import Callable
 
 from . import procfs, ptrace
+from .allstop import AllStop
 from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
 from .owner import on_ptrace_owner
 from .reaper import Reaper
@@ -42,11 +43,6 @@ BASE_OPTIONS = (
     ptrace.PTRACE_O_TRACECLONE | ptrace.PTRACE_O_TRACEFORK | ptrace.PTRACE_O_TRACEVFORK | ptrace.PTRACE_O_TRACEEXEC
 )
 
-# How often a pause that is still waiting looks for threads that can never
-# stop: a leader that called pthread_exit is a zombie until the last thread
-# ends, and the kernel reports nothing for it in the meantime.
-_ZOMBIE_CHECK_SECONDS = 0.05
-
 
 class Tracer:
     """One traced process (thread group). Lives on the ptrace owner thread."""
@@ -60,10 +56,8 @@ class Tracer:
         self._listeners: list[Listener] = []
         self._events: list[Event] = []
         self._forked: dict[int, tuple[int, str]] = {}  # child pid -> (parent, "fork"/"vfork")
-        self._announce_stop: AllStopped | None = None
-        self._stop_waiters: list[asyncio.Future[None]] = []
         self._exit_waiters: list[asyncio.Future[ProcessExited]] = []
-        self._zombie_timer: asyncio.TimerHandle | None = None
+        self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
 
     # ----- listeners and events -------------------------------------------
@@ -103,6 +97,7 @@ class Tracer:
         if not thread.exit_announced:
             thread.exit_announced = True
             self.emit(ThreadExited(thread.tid, time.time()))
+            self._allstop.settled(thread.tid)
 
     # ----- wait statuses --------------------------------------------------
 
@@ -128,8 +123,8 @@ class Tracer:
             self._on_exec(thread)
         if thread.want_running:
             thread.resume()
-        elif self._stop_waiters or self._announce_stop:
-            self._check_all_stopped()
+        else:
+            self._allstop.settled(tid)
 
     def _on_unknown(self, tid: int, status: int) -> None:
         how = self._forked.pop(tid, None)
@@ -149,8 +144,6 @@ class Tracer:
         self._reaper.unregister(thread.tid)
         if thread.tid != self.pid:
             self._announce_exit(thread)
-            if self._stop_waiters or self._announce_stop:
-                self._check_all_stopped()
             return
         # The leader is reaped last (the kernel delays a zombie leader until
         # its thread group is empty): the process is gone.
@@ -172,6 +165,8 @@ class Tracer:
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
         self.add_thread(tid, parent.tid, parent.want_running)
+        if not parent.want_running:
+            self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
             self.on_wait_status(tid, early)
 
@@ -218,13 +213,7 @@ class Tracer:
 
     def _finish(self) -> None:
         self._reaper.unregister(self.pid)
-        if self._zombie_timer:
-            self._zombie_timer.cancel()
-        for waiter in self._stop_waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._stop_waiters.clear()
-        self._announce_stop = None
+        self._allstop.finish()
         for waiter in self._exit_waiters:
             if not waiter.done():
                 waiter.set_result(self.exit)  # type: ignore[arg-type]
@@ -238,52 +227,29 @@ class Tracer:
 
         With ``announce``, that event is published once the last thread stops.
         """
-        waiter: asyncio.Future[None] = self._loop.create_future()
         if self.exit is not None:
-            waiter.set_result(None)
-            return waiter
-        self._stop_waiters.append(waiter)
-        if announce is not None:
-            self._announce_stop = announce
+            done: asyncio.Future[None] = self._loop.create_future()
+            done.set_result(None)
+            return done
+        not_stopped = set()
         for thread in self.live_threads():
             thread.want_running = False
             if not thread.stopped:
+                not_stopped.add(thread.tid)
                 try:
                     ptrace.interrupt(thread.tid)
                 except OSError as exc:
                     if exc.errno != errno.ESRCH:
                         raise
-        self._check_all_stopped()
-        return waiter
+        return self._allstop.begin(not_stopped, announce)
 
-    def _check_all_stopped(self) -> None:
-        waiting = [t for t in self.live_threads() if not t.stopped]
-        if waiting:
-            if self._zombie_timer is None:
-                self._zombie_timer = self._loop.call_later(_ZOMBIE_CHECK_SECONDS, self._check_zombies)
-            return
-        if self._zombie_timer is not None:
-            self._zombie_timer.cancel()
-            self._zombie_timer = None
-        if self._announce_stop is not None:
-            self.emit(self._announce_stop)
-            self._announce_stop = None
-        waiters, self._stop_waiters = self._stop_waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-
-    @on_ptrace_owner
-    def _check_zombies(self) -> None:
-        self._zombie_timer = None
-        for thread in self.live_threads():
-            if not thread.stopped and procfs.thread_state(self.pid, thread.tid) in (None, "Z", "X"):
+    def _look_for_zombies(self, tids: set[int]) -> None:
+        for tid in tids:
+            thread = self.threads.get(tid)
+            if thread is not None and not thread.stopped and procfs.thread_state(self.pid, tid) in (None, "Z", "X"):
                 # It has exited but cannot be reaped yet (a zombie leader):
                 # it will never stop, and for the user it is gone.
                 self._announce_exit(thread)
-        if self._stop_waiters or self._announce_stop:
-            self._check_all_stopped()
-        self.publish()
 
     @on_ptrace_owner
     def check_leader(self) -> None:
@@ -301,7 +267,7 @@ class Tracer:
     @on_ptrace_owner
     def resume(self, tid: int | None = None) -> None:
         """Resume every thread, or only ``tid``."""
-        self._announce_stop = None
+        self._allstop.drop_announcement()
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True

@@ -1,0 +1,103 @@
+"""Bookkeeping of an all-stop in progress: which threads have yet to stop.
+
+After PTRACE_INTERRUPT of every running thread, each one reports its stop
+(or its exit) through waitpid, one at a time. Keeping the set of threads
+still awaited makes each report O(1), so pausing 10,000 threads costs
+10,000 small steps, not 10,000 scans of the thread table.
+
+Some threads never report: a leader that called pthread_exit is a zombie
+until its last thread ends, and the kernel says nothing of it meanwhile.
+While threads are awaited, a timer asks the tracer to look for such threads
+in /proc (``look_for_zombies``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Callable
+
+from .events import AllStopped
+
+_ZOMBIE_CHECK_SECONDS = 0.05
+
+
+class AllStop:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        emit: Callable[[AllStopped], None],
+        look_for_zombies: Callable[[set[int]], None],
+        publish: Callable[[], None],
+    ) -> None:
+        self._loop = loop
+        self._emit = emit
+        self._look_for_zombies = look_for_zombies
+        self._publish = publish
+        self._awaiting: set[int] | None = None
+        self._announce: AllStopped | None = None
+        self._waiters: list[asyncio.Future[None]] = []
+        self._timer: asyncio.TimerHandle | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        return self._awaiting is not None
+
+    def begin(self, not_stopped: set[int], announce: AllStopped | None) -> asyncio.Future[None]:
+        """Start (or join) an all-stop; the future resolves when no thread is awaited."""
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append(waiter)
+        if announce is not None:
+            self._announce = announce
+        self._awaiting = not_stopped if self._awaiting is None else self._awaiting | not_stopped
+        self._check()
+        return waiter
+
+    def expect(self, tid: int) -> None:
+        """A thread born during the all-stop: it will report its first stop."""
+        if self._awaiting is not None:
+            self._awaiting.add(tid)
+
+    def settled(self, tid: int) -> None:
+        """``tid`` stopped, or is gone."""
+        if self._awaiting is not None and tid in self._awaiting:
+            self._awaiting.discard(tid)
+            self._check()
+
+    def drop_announcement(self) -> None:
+        """The user resumed before the stop completed: no `stopped` is due."""
+        self._announce = None
+        if not self._waiters:
+            self._end()
+
+    def finish(self) -> None:
+        """The process is gone: release everyone waiting, announce nothing."""
+        self._announce = None
+        self._awaiting = set()
+        self._check()
+
+    def _check(self) -> None:
+        if self._awaiting:
+            if self._timer is None:
+                self._timer = self._loop.call_later(_ZOMBIE_CHECK_SECONDS, self._on_timer)
+            return
+        announce, self._announce = self._announce, None
+        waiters, self._waiters = self._waiters, []
+        self._end()
+        if announce is not None:
+            self._emit(announce)
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _end(self) -> None:
+        self._awaiting = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if self._awaiting:
+            self._look_for_zombies(set(self._awaiting))
+            self._check()
+            self._publish()
