@@ -77,6 +77,8 @@ class DAPProtocol(JsonRPCProtocol):
         return data
 
     def handle_message(self, message: Any) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("<-- %.2000s", json.dumps(message))
         if not isinstance(message, dict):
             log.error("ignored a DAP frame whose body is a JSON %s, not an object", type(message).__name__)
             return
