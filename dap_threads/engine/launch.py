@@ -68,43 +68,60 @@ async def launch(
         raise LaunchError(f"cwd {cwd!r} is not a directory")
     argv = [program, *args]
     environ = dict(os.environ) if env is None else {**os.environ, **env}
+    child = _fork_waiting_child(path, argv, environ, cwd, capture_output)
+
+    tracer = Tracer(child.pid, reaper, loop)
+    # EXITKILL only for a launched program: it is ours, and ends with us.
+    ptrace.seize(child.pid, BASE_OPTIONS | ptrace.PTRACE_O_EXITKILL)
+    first = loop.create_future()
+    reaper.register(child.pid, _FirstStop(first))
+    os.write(child.go_fd, b"x")
+    os.close(child.go_fd)
+    status = await first
+    kind, _ = classify(status)
+    if kind is not Kind.EXEC:
+        reaper.unregister(child.pid)
+        if kind is not Kind.EXITED:
+            os.kill(child.pid, signal.SIGKILL)  # EXITKILL's SIGKILL cannot be stopped; waitpid reaps it
+        failure = _read_all(child.error_fd).decode(errors="replace")
+        child.close_all()
+        raise LaunchError(f"could not start {path!r}: {failure or f'status {status:#x}'}")
+    os.close(child.error_fd)
+    thread = tracer.adopt(child.pid, want_running=False)
+    thread.stopped = True
+    return Launched(tracer, child.stdout_fd, child.stderr_fd)
+
+
+class _Child:
+    """A forked child waiting to exec, and our ends of its pipes."""
+
+    def __init__(self, pid: int, go_fd: int, error_fd: int, stdout_fd: int | None, stderr_fd: int | None) -> None:
+        self.pid = pid
+        self.go_fd = go_fd
+        self.error_fd = error_fd
+        self.stdout_fd = stdout_fd
+        self.stderr_fd = stderr_fd
+
+    def close_all(self) -> None:
+        for fd in (self.error_fd, self.stdout_fd, self.stderr_fd):
+            if fd is not None:
+                os.close(fd)
+
+
+def _fork_waiting_child(
+    path: str, argv: list[str], environ: dict[str, str], cwd: str | None, capture_output: bool
+) -> _Child:
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     out = os.pipe2(os.O_CLOEXEC) if capture_output else None
     err = os.pipe2(os.O_CLOEXEC) if capture_output else None
-
     pid = os.fork()
-    if pid == 0:  # the child: only async-signal-safe work until exec
+    if pid == 0:  # the child: only the few calls exec needs, then exec
         _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ)
-    os.close(go_r)
-    os.close(err_w)
-    if out:
-        os.close(out[1])
-    if err:
-        os.close(err[1])
-
-    tracer = Tracer(pid, reaper, loop)
-    # EXITKILL only for a launched program: it is ours, and ends with us.
-    ptrace.seize(pid, BASE_OPTIONS | ptrace.PTRACE_O_EXITKILL)
-    first = loop.create_future()
-    reaper.register(pid, _FirstStop(first))
-    os.write(go_w, b"x")
-    os.close(go_w)
-    status = await first
-    kind, code = classify(status)
-    if kind is not Kind.EXEC:
-        failure = _read_all(err_r)
-        os.close(err_r)
-        for fd in (out[0] if out else None, err[0] if err else None):
-            if fd is not None:
-                os.close(fd)
-        if kind is not Kind.EXITED:
-            os.kill(pid, signal.SIGKILL)
-        raise LaunchError(f"could not start {path!r}: {failure.decode(errors='replace') or f'status {status:#x}'}")
-    os.close(err_r)
-    thread = tracer.adopt(pid, want_running=False)
-    thread.stopped = True
-    return Launched(tracer, out[0] if out else None, err[0] if err else None)
+    for fd in (go_r, err_w, out[1] if out else None, err[1] if err else None):
+        if fd is not None:
+            os.close(fd)
+    return _Child(pid, go_w, err_r, out[0] if out else None, err[0] if err else None)
 
 
 class _FirstStop:
