@@ -52,6 +52,9 @@ class AllStop:
         self._check()
         return waiter
 
+    def awaited(self) -> list[int]:
+        return list(self._awaiting) if self._awaiting else []
+
     def expect(self, tid: int) -> None:
         """A thread born during the all-stop: it will report its first stop."""
         if self._awaiting is not None:

@@ -8,6 +8,12 @@ thread's tracees and children are reaped, WNOHANG so that the asyncio loop
 is never blocked. Statuses are routed by tid to the tracer that owns the
 thread.
 
+waitpid(-1) costs time in proportion to the number of tracees (the kernel
+walks the tracer's whole list, and reaped stops stay in it), so collecting
+the stops of an all-stop of N threads that way is O(N^2): seconds at
+10,000 threads. While a tracer awaits particular stops, the drain first asks
+for exactly those tids (``expect_stops``), which is O(1) each.
+
 A new thread's first stop can be reported *before* its creator's
 PTRACE_EVENT_CLONE (the kernel scans the tracee list newest first), and a
 forked child's first stop before the PTRACE_EVENT_FORK that names it. Such a
@@ -41,6 +47,10 @@ class StatusSink(Protocol):
     def after_drain(self) -> None: ...
 
 
+class StopAwaiter(StatusSink, Protocol):
+    def awaited_tids(self) -> list[int]: ...
+
+
 class Reaper:
     """Owns waitpid for one asyncio loop (and so one ptrace owner thread)."""
 
@@ -49,9 +59,11 @@ class Reaper:
         self._loop = loop
         self._sinks: dict[int, StatusSink] = {}
         self._unclaimed: dict[int, list[int]] = {}
+        self._awaiters: dict[int, StopAwaiter] = {}
+        self._drain_scheduled = False
         # Python runs signal handlers in the main thread, and asyncio only
         # accepts add_signal_handler there: the loop must be the main thread's.
-        loop.add_signal_handler(signal.SIGCHLD, self.drain)
+        loop.add_signal_handler(signal.SIGCHLD, self._on_sigchld)
         quiet_wakeup_fd()  # each drain empties waitpid: a dropped wakeup byte is harmless
 
     def close(self) -> None:
@@ -68,10 +80,47 @@ class Reaper:
         self._sinks[tid] = sink
         return self._unclaimed.pop(tid, [])
 
+    def expect_stops(self, awaiter: StopAwaiter) -> None:
+        """Poll ``awaiter.awaited_tids()`` one by one in each drain, until it has none."""
+        self._awaiters[id(awaiter)] = awaiter
+
+    def _on_sigchld(self) -> None:
+        # asyncio calls this once per signal it saw; one drain per loop
+        # iteration empties waitpid for all of them.
+        if not self._drain_scheduled:
+            self._drain_scheduled = True
+            self._loop.call_soon(self.drain)
+
     @on_ptrace_owner
     def drain(self) -> None:
+        self._drain_scheduled = False
         touched: dict[int, StatusSink] = {}
-        sinks = self._sinks
+        if self._awaiters:
+            self._drain_awaited(touched)
+        self._drain_any(touched)
+        # Events are built and written only now, after every tracee the drain
+        # saw has been resumed: the slow work stays off the traced threads' path.
+        for sink in touched.values():
+            try:
+                sink.after_drain()
+            except Exception:
+                log.exception("tracer failed while publishing events")
+
+    def _drain_awaited(self, touched: dict[int, StatusSink]) -> None:
+        for key, awaiter in list(self._awaiters.items()):
+            tids = awaiter.awaited_tids()
+            if not tids:
+                del self._awaiters[key]
+                continue
+            for tid in tids:
+                try:
+                    reported, status = os.waitpid(tid, _WAIT_FLAGS)
+                except ChildProcessError:
+                    continue  # already reaped (gone), or not ours any more
+                if reported:
+                    self._dispatch(reported, status, touched)
+
+    def _drain_any(self, touched: dict[int, StatusSink]) -> None:
         while True:
             try:
                 tid, status = os.waitpid(-1, _WAIT_FLAGS)
@@ -83,24 +132,20 @@ class Reaper:
                 raise
             if tid == 0:
                 break
-            sink = sinks.get(tid)
-            if sink is None:
-                self._unclaimed.setdefault(tid, []).append(status)
-                if len(self._unclaimed) > 10_000:
-                    self._forget_oldest_unclaimed()
-                continue
-            try:
-                sink.on_wait_status(tid, status)
-            except Exception:  # a bug in one tracer must not stall every other tracee
-                log.exception("tracer failed to handle status %#x of %d", status, tid)
-            touched[id(sink)] = sink
-        # Events are built and written only now, after every tracee the drain
-        # saw has been resumed: the slow work stays off the traced threads' path.
-        for sink in touched.values():
-            try:
-                sink.after_drain()
-            except Exception:
-                log.exception("tracer failed while publishing events")
+            self._dispatch(tid, status, touched)
+
+    def _dispatch(self, tid: int, status: int, touched: dict[int, StatusSink]) -> None:
+        sink = self._sinks.get(tid)
+        if sink is None:
+            self._unclaimed.setdefault(tid, []).append(status)
+            if len(self._unclaimed) > 10_000:
+                self._forget_oldest_unclaimed()
+            return
+        try:
+            sink.on_wait_status(tid, status)
+        except Exception:  # a bug in one tracer must not stall every other tracee
+            log.exception("tracer failed to handle status %#x of %d", status, tid)
+        touched[id(sink)] = sink
 
     def _forget_oldest_unclaimed(self) -> None:
         # Statuses of our own untraced children (none in normal use) would

@@ -101,8 +101,8 @@ class Tracer:
 
     # ----- wait statuses --------------------------------------------------
 
-    @on_ptrace_owner
     def on_wait_status(self, tid: int, status: int) -> None:
+        # Called only by Reaper.drain, which checks it runs on the ptrace owner.
         thread = self.threads.get(tid)
         if thread is None:
             self._on_unknown(tid, status)
@@ -241,7 +241,14 @@ class Tracer:
                 except OSError as exc:
                     if exc.errno != errno.ESRCH:
                         raise
-        return self._allstop.begin(not_stopped, announce)
+        waiter = self._allstop.begin(not_stopped, announce)
+        if not waiter.done():
+            self._reaper.expect_stops(self)
+        return waiter
+
+    def awaited_tids(self) -> list[int]:
+        """The tids whose stop an all-stop still waits for (the reaper polls them one by one)."""
+        return self._allstop.awaited()
 
     def _look_for_zombies(self, tids: set[int]) -> None:
         for tid in tids:
