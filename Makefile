@@ -40,6 +40,7 @@ test-e2e: setup
 	PYTHON=$(CURDIR)/$(PY) bash vscode-extension/e2e/run-e2e.sh
 
 bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks
 
 clean:

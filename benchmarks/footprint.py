@@ -1,0 +1,91 @@
+"""Footprint: start-up to the `initialize` response, and memory after many thread lifetimes.
+
+Start-up is timed from spawning ``python -m dap_threads`` (with the
+`initialize` request already written to its stdin) to reading the response;
+``python -c pass`` with the same interpreter is timed alternately, as the
+floor that no Python adapter can beat.
+
+Memory: one adapter launches ``tstorm LIFETIMES 8`` and the client consumes
+every event; the adapter's VmRSS is sampled as the storm goes, and VmHWM
+(peak RSS) read at the end. RSS that is flat in the number of exited threads
+shows the adapter forgets them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from typing import Any
+
+from . import common
+from .common import Scratch, log, program, summary
+from .dap import Adapter, rss_kib
+
+
+def startup_once() -> float:
+    start = time.monotonic_ns()
+    adapter = Adapter(python=common.PYTHON)
+    try:
+        arrival, _ = adapter.request("initialize", {"adapterID": "dap-threads", "clientID": "benchmarks"})
+    finally:
+        adapter.close()
+    return (arrival - start) / 1e6
+
+
+def python_floor_once() -> float:
+    start = time.monotonic_ns()
+    subprocess.run([common.PYTHON, "-c", "pass"], check=True)
+    return (time.monotonic_ns() - start) / 1e6
+
+
+def startup(rounds: int) -> dict[str, Any]:
+    adapter_ms, python_ms = [], []
+    for r in range(rounds):
+        for which in common.rotate(["adapter", "python"], r):
+            (adapter_ms if which == "adapter" else python_ms).append(
+                startup_once() if which == "adapter" else python_floor_once())
+    log(f"  start-up: adapter {summary(adapter_ms)['median']:.0f} ms, python -c pass {summary(python_ms)['median']:.0f} ms")
+    return {"rounds": rounds, "initialize_ms": summary(adapter_ms), "python_bare_ms": summary(python_ms)}
+
+
+def memory(scratch: Scratch, lifetimes: int) -> dict[str, Any]:
+    samples: list[tuple[int, int]] = []  # (threads exited so far, VmRSS KiB)
+    with Adapter(python=common.PYTHON) as adapter:
+        adapter.initialize()
+        pid = adapter.proc.pid
+        after_init = rss_kib(pid)["VmRSS"]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.05):
+                try:
+                    samples.append((adapter.exited_count, rss_kib(pid)["VmRSS"]))
+                except (OSError, KeyError):
+                    return
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        start = time.monotonic()
+        adapter.launch(program("tstorm"), [lifetimes, 8, scratch.file("tstorm-rss")])
+        adapter.event("terminated", timeout=600)
+        elapsed = time.monotonic() - start
+        done.set()
+        sampler.join()
+        final = rss_kib(pid)
+        seen = len(adapter.started)
+    if seen != lifetimes + 1:
+        raise RuntimeError(f"memory run: {seen} started events for {lifetimes} threads + main")
+    # RSS once a tenth of the lifetimes are over, against the end: growth per exited thread.
+    tenth = next((rss for exited, rss in samples if exited >= lifetimes // 10), after_init)
+    growth = final["VmRSS"] - tenth
+    log(f"  memory: {lifetimes} lifetimes in {elapsed:.1f} s; RSS after init {after_init / 1024:.1f} MiB, "
+        f"at 10% {tenth / 1024:.1f} MiB, end {final['VmRSS'] / 1024:.1f} MiB, peak {final['VmHWM'] / 1024:.1f} MiB")
+    step = max(1, len(samples) // 40)
+    return {
+        "lifetimes": lifetimes, "seconds": elapsed,
+        "rss_after_initialize_kib": after_init, "rss_at_10pct_kib": tenth,
+        "rss_end_kib": final["VmRSS"], "peak_rss_kib": final["VmHWM"],
+        "growth_bytes_per_exited_thread": growth * 1024 / (lifetimes - lifetimes // 10),
+        "samples": samples[::step],
+    }

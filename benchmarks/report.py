@@ -1,0 +1,247 @@
+"""The table, the targets of issue 6, the JSON, and the plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .common import percentile
+
+
+def _fmt(s: dict[str, Any] | None, digits: int = 0, unit: str = "") -> str:
+    if not s or s.get("median") is None:
+        return "-"
+    med, lo, hi = s["median"], s["min"], s["max"]
+    if len(s.get("runs", [])) <= 1:
+        return f"{med:.{digits}f}{unit}"
+    return f"{med:.{digits}f}{unit} [{lo:.{digits}f}-{hi:.{digits}f}]"
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [title, "  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)),
+             "  " + "  ".join("-" * w for w in widths)]
+    for row in rows:
+        lines.append("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                                      for i, (c, w) in enumerate(zip(row, widths))))
+    return "\n".join(lines)
+
+
+def table(results: dict[str, Any]) -> str:
+    out = [f"dap-threads benchmarks ({'quick' if results.get('quick') else 'full'} run; "
+           f"median [min-max] of the rounds; machine: {results['machine']['cpus']} cpus, "
+           f"kernel {results['machine']['kernel']}, load before {results['machine']['load_before']:.1f}, "
+           f"commit {results['machine'].get('commit')}{' +dirty' if results['machine'].get('dirty') else ''})", ""]
+    if "storm" in results:
+        s = results["storm"]
+        rows = [[r["label"], _fmt(r["elapsed_ms"]), _fmt(r["added_us_per_thread"], 1),
+                 f"{r['best_added_us_per_thread']:.1f}", _fmt(r["ratio"], 2), _fmt(r["tracer_cpu_us_per_thread"], 1)]
+                for r in s["rows"].values()]
+        out.append(_table(f"1. Storm: {s['total']} threads in batches of {s['batch']}, {s['rounds']} rounds "
+                          f"(skipped: {', '.join(s['skipped']) or 'none'})",
+                          ["tracer", "storm ms", "added µs/thread", "best-round added", "x untraced",
+                           "tracer CPU µs/thread"], rows))
+        out.append("")
+    if "latency" in results:
+        l = results["latency"]
+        rows = [[f"{r['rate']}/s ({r['threads']} threads)", _fmt(r["achieved_rate"]), _fmt(r["p50_us"]),
+                 _fmt(r["p99_us"]), _fmt(r["max_us"]), _fmt(r["from_call_p99_us"]), f"{r['lost']}/{r['events'] + r['lost']}"]
+                for r in l["rows"].values()]
+        out.append(_table(f"2. Event latency, pthread_create return -> client reads `thread` started (µs), "
+                          f"{l['rounds']} rounds",
+                          ["offered", "achieved/s", "p50", "p99", "max", "p99 from call", "lost"], rows))
+        out.append("")
+    if "attach" in results:
+        a = results["attach"]
+        rows = [[f"{r['threads']} threads", _fmt(r["dap_ms"], 1), _fmt(r["dap_attach_response_ms"], 1),
+                 "yes" if r["dap_first_threads_complete"] else "no", _fmt(r["gdb_ms"]), _fmt(r["floor_seize_ms"], 1)]
+                for r in a["rows"].values()]
+        out.append(_table("3. Attach: `attach` request -> complete `threads` response (ms)",
+                          ["process", "dap-threads", "attach resp.", "1st threads complete",
+                           "gdb attach+info threads", "C seize floor"], rows))
+        out.append("")
+    if "pause" in results:
+        p = results["pause"]
+        rows = [[f"{r['threads']} threads", _fmt(r["pause_ms"], 1), _fmt(r["floor_pause_ms"], 1),
+                 _fmt(r["floor_any_pause_ms"], 1), _fmt(r["continue_ms"], 1), _fmt(r["floor_cont_ms"], 1),
+                 str(r["left_stopped_after_continue"])]
+                for r in p["rows"].values()]
+        out.append(_table("4. Pause / continue (ms)",
+                          ["process", "pause->stopped", "C floor waitpid(tid)", "C floor waitpid(-1)",
+                           "continue->response", "C floor cont", "still stopped"], rows))
+        out.append("")
+    if "footprint" in results:
+        f = results["footprint"]
+        st, mem = f["startup"], f["memory"]
+        out.append(_table("5. Footprint", ["measure", "value"], [
+            ["start-up to `initialize` response (ms)", _fmt(st["initialize_ms"])],
+            ["  python -c pass, same interpreter (ms)", _fmt(st["python_bare_ms"])],
+            [f"RSS after initialize (MiB)", f"{mem['rss_after_initialize_kib'] / 1024:.1f}"],
+            [f"RSS after {mem['lifetimes'] // 10} / {mem['lifetimes']} lifetimes (MiB)",
+             f"{mem['rss_at_10pct_kib'] / 1024:.1f} / {mem['rss_end_kib'] / 1024:.1f}"],
+            [f"peak RSS after {mem['lifetimes']} lifetimes (MiB)", f"{mem['peak_rss_kib'] / 1024:.1f}"],
+            ["growth per exited thread (bytes)", f"{mem['growth_bytes_per_exited_thread']:.1f}"],
+        ]))
+        out.append("")
+    if results.get("targets"):
+        rows = [[t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
+                for t in results["targets"]]
+        out.append(_table("Targets (issue 6)", ["target", "wanted", "measured", ""], rows))
+        out.append("")
+    for failure in results.get("failed", []):
+        out.append(f"FAILED {failure}")
+    secs = results.get("seconds", {})
+    out.append("suite seconds: " + ", ".join(f"{k} {v}" for k, v in secs.items())
+               + f"; total {results['machine'].get('total_seconds')}")
+    return "\n".join(out)
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def add(name: str, target: str, measured: str, met: bool | None) -> None:
+        found.append({"name": name, "target": target, "measured": measured, "met": met})
+
+    med = lambda s: s["median"] if s else None  # noqa: E731
+    if "storm" in results:
+        rows = results["storm"]["rows"]
+        dap = med(rows["dap_launch"]["added_us_per_thread"])
+        floor = med(rows["min_c"]["added_us_per_thread"])
+        best_dap, best_floor = rows["dap_launch"]["best_added_us_per_thread"], rows["min_c"]["best_added_us_per_thread"]
+        best = f"; best rounds {best_dap:.1f} vs {best_floor:.1f} µs"
+        if floor > 0 and dap > 0:
+            add("storm: dap-threads added cost vs min C tracer", "<= 1.25x",
+                f"{dap / floor:.2f}x ({dap:.1f} vs {floor:.1f} µs{best})", dap <= 1.25 * floor)
+        else:
+            add("storm: dap-threads added cost vs min C tracer", "<= 1.25x",
+                f"no verdict: median added cost at or below 0 ({dap:.1f} vs {floor:.1f} µs{best}): too noisy", None)
+        if "gdb" in rows:
+            gdb = med(rows["gdb"]["added_us_per_thread"])
+            if dap > 0:
+                add("storm: gdb added cost vs dap-threads", ">= 2x", f"{gdb / dap:.2f}x ({gdb:.1f} vs {dap:.1f} µs)",
+                    gdb >= 2 * dap)
+        dap_cpu = med(rows["dap_launch"]["tracer_cpu_us_per_thread"])
+        floor_cpu = med(rows["min_c"]["tracer_cpu_us_per_thread"])
+        if dap_cpu and floor_cpu:
+            add("storm: tracer CPU per thread, dap-threads vs min C (informative)", "-",
+                f"{dap_cpu / floor_cpu:.1f}x ({dap_cpu:.1f} vs {floor_cpu:.1f} µs)", None)
+    if "latency" in results:
+        rows = results["latency"]["rows"]
+        if "1000" in rows:
+            p99 = med(rows["1000"]["p99_us"])
+            add("latency p99 at 1,000/s", "< 2000 µs", f"{p99:.0f} µs (worst round {rows['1000']['p99_us']['max']:.0f})",
+                p99 < 2000)
+        if "10000" in rows:
+            r = rows["10000"]
+            add("events lost at 10,000/s", "0", f"{r['lost']} of {r['events'] + r['lost']}", r["lost"] == 0)
+    if "attach" in results:
+        for n, limit in (("1000", 60), ("10000", 600)):
+            row = results["attach"]["rows"].get(n)
+            if row:
+                ms = med(row["dap_ms"])
+                add(f"attach to {n} threads -> complete threads", f"< {limit} ms", f"{ms:.0f} ms",
+                    ms < limit and row["dap_complete"])
+    if "pause" in results:
+        row = results["pause"]["rows"].get("1000")
+        if row:
+            ms = med(row["pause_ms"])
+            add("pause -> stopped, 1000 threads", "< 50 ms", f"{ms:.0f} ms", ms < 50)
+    if "footprint" in results:
+        ms = med(results["footprint"]["startup"]["initialize_ms"])
+        add("start-up to initialize response", "< 300 ms", f"{ms:.0f} ms", ms < 300)
+        mem = results["footprint"]["memory"]
+        per = mem["growth_bytes_per_exited_thread"]
+        add(f"RSS flat in exited threads ({mem['lifetimes']} lifetimes)", "< 16 B/thread growth",
+            f"{per:.1f} B/thread, peak {mem['peak_rss_kib'] / 1024:.1f} MiB", per < 16)
+    return found
+
+
+def for_json(results: dict[str, Any]) -> dict[str, Any]:
+    """Drop raw samples (keep the JSON small); keep a 50-point latency CDF per rate."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if not str(k).startswith("_")}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    cleaned = clean(results)
+    if "latency" in results:
+        for key, name in (("_samples", "cdf_us"), ("_samples_from_call", "cdf_from_call_us")):
+            cleaned["latency"][name] = {
+                str(rate): [round(percentile(samples, q), 1) for q in range(2, 101, 2)]
+                for rate, samples in results["latency"][key].items()}
+    return cleaned
+
+
+def plot(results: dict[str, Any], path: Path) -> Path | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    panels = [p for p in ("storm", "latency", "attach") if p in results]
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2))
+    axes = [axes] if len(panels) == 1 else list(axes)
+    for ax, panel in zip(axes, panels):
+        if panel == "storm":
+            rows = [r for k, r in results["storm"]["rows"].items() if k != "untraced"]
+            labels = [r["label"].replace(" (", "\n(") for r in rows]
+            meds = [r["added_us_per_thread"]["median"] for r in rows]
+            lo = [m - r["added_us_per_thread"]["min"] for m, r in zip(meds, rows)]
+            hi = [r["added_us_per_thread"]["max"] - m for m, r in zip(meds, rows)]
+            colors = ["#888888" if "min C" in r["label"] else "#1f77b4" if "dap-threads" in r["label"]
+                      else "#d62728" for r in rows]
+            ax.barh(range(len(rows)), meds, xerr=[lo, hi], color=colors, capsize=3)
+            ax.set_yticks(range(len(rows)), labels, fontsize=8)
+            ax.invert_yaxis()
+            ax.set_xlabel("added cost per created thread (µs)")
+            ax.set_title(f"Storm: {results['storm']['total']} threads, batches of {results['storm']['batch']}",
+                         fontsize=10)
+            for i, (m, h) in enumerate(zip(meds, hi)):
+                ax.text(max(m + h, 0), i, f" {m:.0f}", va="center", fontsize=8)
+            cpu = [(i, r["tracer_cpu_us_per_thread"]["median"]) for i, r in enumerate(rows)
+                   if r["tracer_cpu_us_per_thread"]["median"] is not None]
+            if cpu:
+                ax.plot([c[1] for c in cpu], [c[0] for c in cpu], "kD", ms=5, label="tracer CPU µs/thread")
+                ax.legend(fontsize=8, loc="lower right")
+        elif panel == "latency":
+            # From the call of pthread_create: always positive (the event may be read before
+            # pthread_create has returned to its caller), so it draws well on a log axis.
+            for rate, samples in sorted(results["latency"]["_samples_from_call"].items()):
+                if not samples:
+                    continue
+                ys = [(i + 1) / len(samples) for i in range(len(samples))]
+                ax.plot([max(s, 1) for s in samples], ys, label=f"{rate}/s offered")
+            ax.axvline(2000, color="grey", ls="--", lw=0.8)
+            ax.text(2000, 0.02, " 2 ms", fontsize=8, color="grey")
+            ax.set_xscale("log")
+            ax.set_xlabel("pthread_create called -> client reads `thread` event (µs)")
+            ax.set_ylabel("fraction of events")
+            ax.set_title("Event latency (dap-threads launch)", fontsize=10)
+            ax.legend(fontsize=8, loc="lower right")
+        elif panel == "attach":
+            rows = results["attach"]["rows"]
+            ns = [int(n) for n in rows]
+            for key, label, color in (("dap_ms", "dap-threads (attach -> threads)", "#1f77b4"),
+                                      ("gdb_ms", "gdb -p (attach, info threads)", "#d62728"),
+                                      ("floor_seize_ms", "C: PTRACE_SEIZE all", "#888888")):
+                pts = [(n, rows[str(n)][key]["median"]) for n in ns if rows[str(n)][key]["median"] is not None]
+                if pts:
+                    ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label, color=color)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("threads in the process")
+            ax.set_ylabel("ms")
+            ax.set_title("Attach", fontsize=10)
+            ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
