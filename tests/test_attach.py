@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from pathlib import Path
 
 from conftest import tracer_pid, wait_until
 
@@ -94,3 +96,35 @@ def test_process_id_is_accepted_as_vscode_cpptools_sends_it(dap, programs):
     seed = programs.start("seed", 0, 0, -1, wait_line="process:")
     dap.ok("attach", {"processId": str(seed.pid)})
     assert tracer_pid(seed.pid) != 0
+
+
+def task_tracers(pid: int) -> dict[int, int]:
+    """tid -> TracerPid of every thread of ``pid`` (threads that end while we look are left out)."""
+    tracers = {}
+    for name in os.listdir(f"/proc/{pid}/task"):
+        try:
+            lines = Path(f"/proc/{pid}/task/{name}/status").read_text().splitlines()
+        except OSError:
+            continue
+        tracers[int(name)] = next(int(line.split()[1]) for line in lines if line.startswith("TracerPid:"))
+    return tracers
+
+
+def test_attach_seizes_threads_that_not_yet_seized_threads_create_during_the_scan(adapter, dap, programs):
+    # Every thread of `chain` after the first generation is created by a non-main thread: a
+    # successor born to a thread the scan had not seized yet is not auto-attached and shows up
+    # only in a later look at /proc/PID/task. Missed, its lineage would run untraced for good.
+    chain = programs.start("chain", 1000, 500, wait_line="chain: ready")
+    dap.attach(chain.pid)
+    time.sleep(0.3)
+    tracers = task_tracers(chain.pid)
+    untraced = {tid: tracer for tid, tracer in tracers.items() if tracer != adapter.proc.pid}
+    assert len(tracers) > 32 and not untraced, untraced
+
+
+def test_disconnect_is_answered_only_after_every_thread_is_detached(adapter, dap, programs):
+    # A client may hand the program to another debugger as soon as disconnect is answered.
+    spin = programs.start("spin", 8, -1, wait_line="spin: ready")
+    dap.attach(spin.pid)
+    dap.ok("disconnect")
+    assert set(task_tracers(spin.pid).values()) == {0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -16,6 +17,23 @@ from conftest import REPO, program, tracer_pid
 def cli(*args: str, **kwargs) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "dap_threads", *args], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def read_until(proc: subprocess.Popen[str], pattern: re.Pattern[str], timeout: float) -> str:
+    """Lines of proc's stdout up to and including the first that matches ``pattern``."""
+    assert proc.stdout is not None
+    seen, deadline = "", time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.1)
+        if not ready:
+            continue
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen += line
+        if pattern.search(line):
+            return seen
+    raise AssertionError(f"no line matching {pattern.pattern!r} within {timeout} s; got {seen!r}")
 
 
 def test_run_prints_one_line_per_thread_event_and_passes_the_exit_code():
@@ -35,9 +53,12 @@ def test_watch_attaches_and_ctrl_c_detaches_leaving_the_program_running():
     seed = subprocess.Popen([program("seed"), "50", "-1", "0", "10"], stdout=subprocess.DEVNULL)
     try:
         proc = cli("watch", str(seed.pid))
-        time.sleep(1.0)
+        # Interrupt once a thread created while watching was printed (a fixed sleep is too
+        # short on a loaded machine, where start-up and attach can take over a second).
+        seen = read_until(proc, re.compile(r"started \d+ \S+ \(created by \d+\)"), timeout=20)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
+        out = seen + out
         assert proc.returncode == 0, err
         assert re.search(rf"started {seed.pid} seed \(main\)", out)
         assert re.search(r"started \d+ worker-\d+ \(created by \d+\)|started \d+ seed \(created by", out)

@@ -90,3 +90,25 @@ def test_requests_on_a_running_thread_answer_with_an_error(dap, programs):
     assert not response["success"] and "running" in response["message"] and "pause" in response["message"]
     stale = dap.request("scopes", {"frameId": 12345})
     assert not stale["success"] and "frame" in stale["message"]
+
+
+def test_pause_completes_after_the_leader_exited_first(dap):
+    # leader_exit's main thread calls pthread_exit: a zombie the kernel reports nothing about until
+    # the last worker ends, so the all-stop must find it in /proc instead of waiting for its stop.
+    # (No `threads` request before the pause: it would spot the zombie leader by itself.)
+    from conftest import program
+
+    dap.launch(program("leader_exit"), ["3", "3000"])
+    pid = dap.wait_event("process")["body"]["systemProcessId"]
+    wait_until(lambda: len(thread_states(pid)) == 4 and thread_states(pid).get(pid) == "Z", what="zombie leader")
+    worker = next(tid for tid in dap.thread_events("started") if tid != pid)
+    dap.ok("pause", {"threadId": worker})
+    stopped = dap.wait_event("stopped", reason="pause", timeout=5)
+    assert stopped["body"]["threadId"] == worker
+    assert pid in dap.thread_events("exited")
+    states = thread_states(pid)
+    assert all(state == "t" for tid, state in states.items() if tid != pid), states
+    dap.ok("continue", {"threadId": worker})
+    assert dap.wait_event("exited", timeout=20)["body"]["exitCode"] == 0
+    output = "".join(m["body"]["output"] for m in dap.events("output"))
+    assert output.splitlines()[-1] == "worker 3 done"

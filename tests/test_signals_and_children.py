@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import program, thread_states, wait_until
+from conftest import program, thread_states, tracer_pid, wait_until
 
 
 def untraced(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -55,3 +55,36 @@ def test_group_stop_from_outside_is_kept_and_threads_still_answers(dap, programs
     assert len(dap.ok("threads", timeout=5)["body"]["threads"]) == 4
     os.kill(spin.pid, signal.SIGCONT)
     wait_until(lambda: not set(thread_states(spin.pid).values()) & {"T", "t"}, what="resumed by SIGCONT")
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime + stime of the whole process, in clock ticks (/proc/PID/stat fields 14 and 15)."""
+    data = open(f"/proc/{pid}/stat").read()
+    fields = data[data.rindex(")") + 2 :].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_a_signal_held_by_a_pause_is_delivered_by_the_detach(tmp_path, programs):
+    # `signals` keeps exactly one signal in flight and waits (30 s) for its handler to run: a
+    # signal that a pause caught in its delivery stop and that the detach then drops stalls it.
+    # A pause lands on a signal in flight only sometimes, so several sessions try.
+    from dap_client import AdapterProcess
+
+    for attempt in range(5):
+        sig = programs.start("signals", 4, 10**9)
+        time.sleep(0.05)
+        adapter = AdapterProcess(tmp_path)
+        client = adapter.client
+        client.initialize()
+        client.attach(sig.pid)
+        time.sleep(0.05)
+        client.ok("pause", {"threadId": sig.pid})
+        client.wait_event("stopped")
+        client.ok("disconnect")
+        assert adapter.proc.wait(10) == 0
+        client.check_schema()
+        wait_until(lambda: tracer_pid(sig.pid) == 0, what="detach")
+        before = cpu_ticks(sig.pid)
+        wait_until(lambda: cpu_ticks(sig.pid) > before + 5, timeout=3, what=f"signals making progress ({attempt})")
+        sig.kill()
+        sig.wait(10)

@@ -40,6 +40,12 @@ def check_attachable(pid: int) -> None:
     tgid = int(status.get("Tgid", pid))
     if tgid != pid:
         raise AttachError(f"{pid} is a thread of process {tgid}; attach to the process id {tgid}")
+    if status.get("State", "").startswith(("Z", "X")) and len(procfs.task_ids(pid)) > 1:
+        raise AttachError(
+            f"the main thread of process {pid} has exited (pthread_exit) while {len(procfs.task_ids(pid)) - 1} "
+            f"other threads run; the kernel refuses to trace an exited thread, and dap-threads attaches through "
+            f"the main thread, so it cannot attach to this process"
+        )
     if status.get("State", "").startswith(("Z", "X")):
         raise AttachError(
             f"process {pid} is a zombie: it has exited and waits for its parent to reap it; there is nothing to trace"
