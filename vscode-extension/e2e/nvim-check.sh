@@ -22,4 +22,6 @@ sleep 1
 XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" XDG_STATE_HOME="$scratch/state" \
 XDG_CACHE_HOME="$scratch/cache" HOME="$scratch" \
   timeout 120 "$venv/bin/nvim" --headless -u NONE -i NONE -l "$here/nvim-check.lua" \
-  "$here/../../README.md" "$PYTHON" "$seed"
+  "$here/../../README.md" "$PYTHON" "$seed" && status=0 || status=$?
+echo  # nvim leaves its last line without a newline
+exit $status
