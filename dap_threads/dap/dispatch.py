@@ -18,6 +18,8 @@ from .requests import RequestError, RequestSpec, commands, lookup
 
 log = logging.getLogger(__name__)
 
+_INT32_MAX = 2**31 - 1
+
 
 class RequestContext(Protocol):
     """What the dispatcher needs from the session that handles requests."""
@@ -48,13 +50,17 @@ class Dispatcher:
 
     async def handle(self, message: dict[str, Any]) -> None:
         seq = message.get("seq")
-        request_seq = seq if type(seq) is int else 0
         command = message.get("command")
+        if type(seq) is not int or not 1 <= seq <= _INT32_MAX:
+            # A response must carry request_seq, an int32 >= 1 (DAP schema):
+            # no valid answer exists, so say it where the user can read it.
+            text = f"ignored a {command!r} request whose 'seq' is {seq!r}: it must be an integer from 1 to {_INT32_MAX}"
+            log.error(text)
+            self._protocol.send_event("output", {"category": "important", "output": f"dap-threads: {text}\n"})
+            return
+        request_seq = seq
         if not isinstance(command, str) or not command:
             self._error(request_seq, str(command or ""), "the request has no 'command' (a string naming the request)")
-            return
-        if type(seq) is not int:
-            self._error(request_seq, command, f"the {command!r} request has no integer 'seq'; every request needs one")
             return
         spec = lookup(command)
         if spec is None:

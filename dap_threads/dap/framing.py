@@ -34,6 +34,12 @@ class FrameReader:
 
     async def readline(self) -> bytes:
         line = await self._next_line()
+        at = line.find(_HEADER)
+        if at > 0:
+            # A body longer than its Content-Length leaves bytes that run into
+            # the next frame's header line: drop them, keep the header.
+            log.error("skipped %d bytes before a DAP header (a body longer than its Content-Length?)", at)
+            line = line[at:]
         if _VALID_LENGTH.fullmatch(line):
             self._saw_length = True
         elif line in (b"\r\n", b"\n"):

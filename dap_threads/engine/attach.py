@@ -69,6 +69,9 @@ def _seize_leader(pid: int) -> None:
         if exc.errno == errno.ESRCH:
             raise AttachError(f"no such process: {pid} (it exited while attaching)") from None
         if exc.errno == errno.EPERM:
+            state = procfs.status_fields(pid).get("State", "X")
+            if state.startswith(("Z", "X")):  # the kernel refuses an exited task with EPERM too
+                raise AttachError(f"process {pid} exited while dap-threads was attaching to it") from None
             raise AttachError(permission_message(pid)) from None
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 

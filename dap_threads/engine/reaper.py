@@ -37,6 +37,7 @@ from .owner import claim_ptrace_owner, on_ptrace_owner
 log = logging.getLogger(__name__)
 
 _WAIT_FLAGS = os.WNOHANG | ptrace.WALL | ptrace.WNOTHREAD
+_MAX_STATUSES_PER_DRAIN = 256
 
 
 class StatusSink(Protocol):
@@ -121,18 +122,19 @@ class Reaper:
                     self._dispatch(reported, status, touched)
 
     def _drain_any(self, touched: dict[int, StatusSink]) -> None:
-        while True:
+        # Bounded: a program that never stops cloning would otherwise keep the
+        # drain going forever and starve the requests waiting on the loop.
+        for _ in range(_MAX_STATUSES_PER_DRAIN):
             try:
                 tid, status = os.waitpid(-1, _WAIT_FLAGS)
             except ChildProcessError:
-                break
-            except OSError as exc:  # pragma: no cover - EINTR is retried by Python
-                if exc.errno == errno.EINTR:
-                    continue
-                raise
+                return  # no tracee and no child left
             if tid == 0:
-                break
+                return
             self._dispatch(tid, status, touched)
+        if not self._drain_scheduled:
+            self._drain_scheduled = True
+            self._loop.call_soon(self.drain)  # more may be waiting: after the loop's other work
 
     def _dispatch(self, tid: int, status: int, touched: dict[int, StatusSink]) -> None:
         sink = self._sinks.get(tid)

@@ -111,6 +111,9 @@ class Tracer:
         if kind is Kind.EXITED:
             self._on_thread_gone(thread, number, status)
             return
+        if kind is Kind.SIGNAL and not thread.want_running:
+            self._deliver_then_hold(thread, number)
+            return
         thread.stopped = True
         thread.group_stop = kind is Kind.GROUP_STOP
         if kind is Kind.SIGNAL:
@@ -125,6 +128,21 @@ class Tracer:
             thread.resume()
         else:
             self._allstop.settled(tid)
+
+    def _deliver_then_hold(self, thread: TracedThread, sig: int) -> None:
+        # A signal reaching a thread we hold is delivered now, and the thread
+        # stopped right after (PTRACE_INTERRUPT takes effect before it runs a
+        # single user instruction: it stops at the handler's entry). Holding
+        # the signal in the adapter instead would lose it if the adapter
+        # died: reaping the stop cleared it in the kernel (wait_task_stopped),
+        # and the automatic detach would resume the thread without it.
+        try:
+            ptrace.cont(thread.tid, sig)
+            ptrace.interrupt(thread.tid)
+        except OSError as exc:
+            if exc.errno != errno.ESRCH:
+                raise
+        thread.stopped = False
 
     def _on_unknown(self, tid: int, status: int) -> None:
         how = self._forked.pop(tid, None)
