@@ -106,8 +106,13 @@ async def serve_socket(address: str, make_session: SessionFactory) -> None:
     limit = 1 << 20
     if address.startswith("unix:"):
         path = address[len("unix:") :]
-        server = await asyncio.start_unix_server(on_connection, path, limit=limit)
-        os.chmod(path, 0o600)  # only this user may connect and trace through us
+        # Only this user may connect and trace through us: the socket is born
+        # 0600 (a chmod after bind would leave a moment at the umask's mode).
+        old_umask = os.umask(0o177)
+        try:
+            server = await asyncio.start_unix_server(on_connection, path, limit=limit)
+        finally:
+            os.umask(old_umask)
         where = f"unix:{path}"
     else:
         host, port = parse_host_port(address)

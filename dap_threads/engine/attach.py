@@ -121,10 +121,15 @@ def permission_message(pid: int) -> str:
             f"descendants; launch the program through dap-threads, run as root / with CAP_SYS_PTRACE, or "
             f"(as root) echo 0 > /proc/sys/kernel/yama/ptrace_scope"
         )
-    if not reasons:
+    if not reasons and me == 0:
+        reasons.append(
+            "even root was refused: the process may be non-dumpable (setuid, or prctl(PR_SET_DUMPABLE, 0)) "
+            "under a security module, or this container lacks CAP_SYS_PTRACE (run it with --cap-add=SYS_PTRACE)"
+        )
+    elif not reasons:
         reasons.append(
             "the process may be non-dumpable (setuid or prctl(PR_SET_DUMPABLE, 0)), or dap-threads lacks "
-            "CAP_SYS_PTRACE (containers often drop it: run with --cap-add=SYS_PTRACE)"
+            "CAP_SYS_PTRACE (run it as root, or grant the capability)"
         )
     return f"permission denied to trace process {pid}: " + "; ".join(reasons)
 

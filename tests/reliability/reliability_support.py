@@ -283,12 +283,17 @@ class TcpAdapter:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            wait_or_kill(self.proc)
         self._stderr.close()
+
+
+def wait_or_kill(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Give ``proc`` ``timeout`` seconds to end by itself, then SIGKILL it."""
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture
@@ -370,11 +375,7 @@ class UserAdapter:
 
     def stop(self) -> None:
         self.client.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        wait_or_kill(self.proc)
         self._stderr.close()
 
 
