@@ -278,7 +278,12 @@ def test_pause_with_a_zombie_leader_completes_without_asking_for_threads_first(d
     dap.launch(program("leader_exit"), ["3", "1500"])
     pid = dap.events("process")[0]["body"]["systemProcessId"]
     wait_until(lambda: states_now(pid).get(pid) in DEAD, what="zombie leader")
-    workers = [t for t in dap.thread_events("started") if t != pid]
+    # The leader can turn zombie before the client has read the workers' started events.
+    def announced_workers() -> list[int]:
+        return [t for t in dap.thread_events("started") if t != pid]
+
+    wait_until(lambda: len(announced_workers()) >= 3, what="three workers announced")
+    workers = announced_workers()
     assert len(workers) == 3
     pause(dap, workers[-1], timeout=5)
     assert all(states_now(pid)[t] == HELD for t in workers)
