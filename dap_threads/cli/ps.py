@@ -42,7 +42,9 @@ def ps(as_json: bool) -> int:
         json.dump(rows, sys.stdout)
         sys.stdout.write("\n")
         return 0
-    print(f"{'PID':>7} {'THREADS':>7}  {'NAME':<16} COMMAND")
+    # A terminal command, not the adapter: its stdout is the user's terminal, not a DAP wire.
+    out = sys.stdout
+    out.write(f"{'PID':>7} {'THREADS':>7}  {'NAME':<16} COMMAND\n")
     for row in rows:
-        print(f"{row['pid']:>7} {row['threads']:>7}  {str(row['name'])[:16]:<16} {str(row['command'])[:100]}")
+        out.write(f"{row['pid']:>7} {row['threads']:>7}  {str(row['name'])[:16]:<16} {str(row['command'])[:100]}\n")
     return 0
