@@ -35,10 +35,6 @@ def claim_ptrace_owner() -> None:
     _owner_ident = me
 
 
-def is_ptrace_owner() -> bool:
-    return _owner_ident == threading.get_ident()
-
-
 def on_ptrace_owner(func: F) -> F:
     """Mark (and assert) that ``func`` runs on the ptrace owner thread."""
 

@@ -299,9 +299,6 @@ class Tracer:
             if thread.stopped:
                 thread.resume()
 
-    def all_stopped(self) -> bool:
-        return all(t.stopped for t in self.live_threads())
-
     # ----- leaving --------------------------------------------------------
 
     @on_ptrace_owner
