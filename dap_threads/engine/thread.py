@@ -13,41 +13,40 @@ class TracedThread:
     ``want_running`` is what the user asked for; ``stopped`` is what the
     kernel did (the thread sits in a ptrace-stop that we hold). A stop of a
     thread the user wants running is resumed at once; a stop of a thread the
-    user wants paused is held, with any signal it was about to receive kept in
-    ``pending_signal`` to be delivered on resume (man 2 ptrace,
-    "Signal-delivery-stop": a signal not re-injected is suppressed).
+    user wants paused is held. A held thread never owes a signal: a signal
+    arriving at it is delivered at once and the thread stopped again right
+    after (see ``Tracer._deliver_then_hold``).
     """
 
-    __slots__ = ("tid", "creator", "want_running", "stopped", "pending_signal", "group_stop", "exit_announced")
+    __slots__ = ("tid", "creator", "want_running", "stopped", "group_stop", "exit_announced")
 
     def __init__(self, tid: int, creator: int | None, want_running: bool) -> None:
         self.tid = tid
         self.creator = creator
         self.want_running = want_running
         self.stopped = False
-        self.pending_signal = 0
         self.group_stop = False
         self.exit_announced = False
 
-    def resume(self) -> None:
-        """Leave the ptrace-stop we hold: deliver the held signal, or keep a group-stop."""
+    def resume(self, signal: int = 0) -> None:
+        """Leave the ptrace-stop, delivering ``signal`` (man 2 ptrace, "Signal-delivery-stop":
+        a signal not re-injected is suppressed), or staying in a group-stop."""
         try:
             if self.group_stop:
                 # man 2 ptrace, "PTRACE_LISTEN": a seized tracee in group-stop
                 # stays stopped (as it would untraced) but reports SIGCONT.
                 ptrace.listen(self.tid)
             else:
-                ptrace.cont(self.tid, self.pending_signal)
+                ptrace.cont(self.tid, signal)
         except OSError as exc:
             # ESRCH: it was killed (SIGKILL needs no ptrace-stop); its exit
             # status is on its way to waitpid.
             if exc.errno != errno.ESRCH:
                 raise
-        self.pending_signal = 0
         self.stopped = False
 
     def __repr__(self) -> str:
         return (
             f"TracedThread({self.tid}, want_running={self.want_running}, stopped={self.stopped}, "
-            f"signal={self.pending_signal}, group_stop={self.group_stop})"
+            f"group_stop={self.group_stop})"
         )

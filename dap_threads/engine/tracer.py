@@ -116,16 +116,14 @@ class Tracer:
             return
         thread.stopped = True
         thread.group_stop = kind is Kind.GROUP_STOP
-        if kind is Kind.SIGNAL:
-            thread.pending_signal = number
-        elif kind is Kind.CLONE:
+        if kind is Kind.CLONE:
             self._on_clone(thread)
         elif kind is Kind.FORK or kind is Kind.VFORK:
             self._on_fork(thread, "fork" if kind is Kind.FORK else "vfork")
         elif kind is Kind.EXEC:
             self._on_exec(thread)
         if thread.want_running:
-            thread.resume()
+            thread.resume(number if kind is Kind.SIGNAL else 0)
         else:
             self._allstop.settled(tid)
 
@@ -310,9 +308,9 @@ class Tracer:
         await self.stop_all()
         for thread in list(self.threads.values()):
             try:
-                # A held signal is delivered by the detach itself; a thread in
-                # group-stop stays stopped, as an untraced one would.
-                ptrace.detach(thread.tid, 0 if thread.group_stop else thread.pending_signal)
+                # A thread in group-stop stays stopped after the detach, as an
+                # untraced one would.
+                ptrace.detach(thread.tid, 0)
             except OSError as exc:
                 if exc.errno != errno.ESRCH:
                     raise
