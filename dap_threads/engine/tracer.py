@@ -31,7 +31,7 @@ from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExite
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .thread import TracedThread
-from .waitstatus import Kind, classify
+from .waitstatus import Kind, classify, exit_description
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,6 @@ class Tracer:
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
         self.threads.clear()
-        from .waitstatus import exit_description
-
         self.exit = ProcessExited(code, exit_description(status))
         self.emit(self.exit)
         self._finish()

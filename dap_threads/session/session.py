@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from ..dap.protocol import DAPProtocol
+from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, ProcessExited
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
@@ -65,8 +66,6 @@ class Session:
         tracer.subscribe(self.on_engine_events)
 
     def require_tracer(self) -> Tracer:
-        from ..dap.requests import RequestError
-
         if self.tracer is None:
             raise RequestError("no program is being debugged: send 'attach' or 'launch' first")
         if self.tracer.exit is not None:
