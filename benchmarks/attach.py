@@ -40,14 +40,22 @@ def dap_attach(pid: int, expected: int) -> dict[str, Any]:
             if listed >= expected or requests >= 50:
                 break
     common.wait_untraced(pid)
-    return {"ms": (arrival - start) / 1e6, "attach_response_ms": (attached - start) / 1e6,
-            "listed": listed, "threads_requests": requests}
+    return {
+        "ms": (arrival - start) / 1e6,
+        "attach_response_ms": (attached - start) / 1e6,
+        "listed": listed,
+        "threads_requests": requests,
+    }
 
 
 def gdb_attach(pid: int, expected: int, timeout: float) -> dict[str, Any]:
     start = time.monotonic_ns()
-    out = subprocess.run(["gdb", "-nx", "-batch", "-p", str(pid), "-ex", "info threads"],
-                         capture_output=True, stdin=subprocess.DEVNULL, timeout=timeout)
+    out = subprocess.run(
+        ["gdb", "-nx", "-batch", "-p", str(pid), "-ex", "info threads"],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
     elapsed = (time.monotonic_ns() - start) / 1e6
     common.wait_untraced(pid)
     return {"ms": elapsed, "listed": len(_GDB_THREAD.findall(out.stdout))}
@@ -55,12 +63,17 @@ def gdb_attach(pid: int, expected: int, timeout: float) -> dict[str, Any]:
 
 def floor_probe(pid: int) -> dict[str, float]:
     """min_tracer --probe: seize all, interrupt all and wait each stop, resume all (ms each)."""
-    out = subprocess.run([program("min_tracer"), "--probe", str(pid)], capture_output=True, text=True,
-                         check=True, timeout=600)
+    out = subprocess.run(
+        [program("min_tracer"), "--probe", str(pid)], capture_output=True, text=True, check=True, timeout=600
+    )
     fields = dict(item.split("=") for item in out.stdout.split())
     common.wait_untraced(pid)
-    return {"seize_ms": int(fields["seize_ns"]) / 1e6, "pause_ms": int(fields["pause_ns"]) / 1e6,
-            "cont_ms": int(fields["cont_ns"]) / 1e6, "threads": int(fields["threads"])}
+    return {
+        "seize_ms": int(fields["seize_ns"]) / 1e6,
+        "pause_ms": int(fields["pause_ns"]) / 1e6,
+        "cont_ms": int(fields["cont_ns"]) / 1e6,
+        "threads": int(fields["threads"]),
+    }
 
 
 def run(spinners: Spinners, *, sizes: list[int], rounds: int, gdb_rounds: dict[int, int]) -> dict[str, Any]:
@@ -83,8 +96,11 @@ def run(spinners: Spinners, *, sizes: list[int], rounds: int, gdb_rounds: dict[i
                     gdb_note = f", gdb {results['gdb'][-1]['ms']:.0f} ms"
                 elif who == "floor":
                     results["floor"].append(floor_probe(pid))
-            log(f"  attach round {r + 1}/{rounds} at {n} threads: dap {results['dap'][-1]['ms']:.0f} ms" + gdb_note
-                + f", floor seize {results['floor'][-1]['seize_ms']:.1f} ms")
+            log(
+                f"  attach round {r + 1}/{rounds} at {n} threads: dap {results['dap'][-1]['ms']:.0f} ms"
+                + gdb_note
+                + f", floor seize {results['floor'][-1]['seize_ms']:.1f} ms"
+            )
         rows[str(n)] = {
             "threads": expected,
             "dap_ms": summary(x["ms"] for x in results["dap"]),

@@ -43,14 +43,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="override the number of rounds of every suite")
     parser.add_argument("--out", type=Path, default=common.RESULTS, help="folder for the JSON and the PNG")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
-    parser.add_argument("--profile", action="store_true",
-                        help="instead of the suites: profile the adapter (py-spy or cProfile) through a storm, attach or pause")
-    parser.add_argument("--profile-threads", type=int, default=20000,
-                        help="for --profile: storm size, or threads of the spin process for attach/pause")
-    parser.add_argument("--profile-scenario", choices=["storm", "attach", "pause"], default="storm",
-                        help="for --profile: what the adapter does while sampled")
-    parser.add_argument("--profiler", choices=["py-spy", "cprofile"],
-                        help="for --profile: py-spy (default if installed) or cprofile")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of the suites: profile the adapter (py-spy or cProfile) through a storm, attach or pause",
+    )
+    parser.add_argument(
+        "--profile-threads",
+        type=int,
+        default=20000,
+        help="for --profile: storm size, or threads of the spin process for attach/pause",
+    )
+    parser.add_argument(
+        "--profile-scenario",
+        choices=["storm", "attach", "pause"],
+        default="storm",
+        help="for --profile: what the adapter does while sampled",
+    )
+    parser.add_argument(
+        "--profiler", choices=["py-spy", "cprofile"], help="for --profile: py-spy (default if installed) or cprofile"
+    )
     args = parser.parse_args(argv)
     args.suites = SUITES if not args.only else tuple(s.strip() for s in args.only.split(","))
     unknown = set(args.suites) - set(SUITES)
@@ -61,9 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def machine() -> dict[str, Any]:
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "kernel": platform.release(), "cpus": os.cpu_count(), "python": platform.python_version(),
-        "gdb": common.tool_version(["gdb", "--version"]), "strace": common.tool_version(["strace", "-V"]),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "gdb": common.tool_version(["gdb", "--version"]),
+        "strace": common.tool_version(["strace", "-V"]),
         "load_before": os.getloadavg()[0],
         "commit": _git(["rev-parse", "--short", "HEAD"]),
         "dirty": bool(_git(["status", "--porcelain", "--", "dap_threads"])),
@@ -93,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
     plan = PLANS["quick" if args.quick else "default"]
     if args.rounds:
-        plan = {suite: {**cfg, **{k: _rounds_like(v, args.rounds) for k, v in cfg.items() if k == "rounds"}}
-                for suite, cfg in plan.items()}
+        plan = {
+            suite: {**cfg, **{k: _rounds_like(v, args.rounds) for k, v in cfg.items() if k == "rounds"}}
+            for suite, cfg in plan.items()
+        }
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "plan": _jsonable(plan)}
     scratch, spinners = Scratch(), Spinners()
     failed: list[str] = []
@@ -142,8 +159,7 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return attach.run(spinners, **cfg)
     if suite == "pause":
         return _pause(spinners, cfg)
-    return {"startup": footprint.startup(cfg["startup_rounds"]),
-            "memory": footprint.memory(scratch, cfg["lifetimes"])}
+    return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 
 def _update_readme(table_text: str) -> None:

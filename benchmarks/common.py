@@ -9,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -39,8 +40,7 @@ def build() -> None:
         source, binary = BENCH / f"{name}.c", BUILD / name
         if binary.exists() and binary.stat().st_mtime >= source.stat().st_mtime:
             continue
-        subprocess.run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-pthread", "-o", str(binary), str(source)],
-                       check=True)
+        subprocess.run(["gcc", "-O2", "-g", "-Wall", "-Wextra", "-pthread", "-o", str(binary), str(source)], check=True)
 
 
 def tool(name: str) -> str | None:
@@ -79,8 +79,7 @@ def summary(values: Iterable[float]) -> dict[str, Any]:
     runs = [v for v in values if v is not None]
     if not runs:
         return {"median": None, "min": None, "max": None, "runs": []}
-    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs),
-            "runs": [round(v, 4) for v in runs]}
+    return {"median": statistics.median(runs), "min": min(runs), "max": max(runs), "runs": [round(v, 4) for v in runs]}
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:
@@ -165,7 +164,7 @@ def stopped_threads(pid: int) -> int:
                 data = f.read()
         except OSError:
             continue
-        if data[data.rindex(b")") + 2:data.rindex(b")") + 3] == b"t":
+        if data[data.rindex(b")") + 2 : data.rindex(b")") + 3] == b"t":
             count += 1
     return count
 
@@ -179,8 +178,12 @@ class Spinners:
     def get(self, nthreads: int) -> int:
         proc = self._procs.get(nthreads)
         if proc is None or proc.poll() is not None:
-            proc = subprocess.Popen([program("spin"), str(nthreads), "-1"], stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [program("spin"), str(nthreads), "-1"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+            )
             self._procs[nthreads] = proc
             wait_for_line(proc, b"spin: ready", 120)
         return proc.pid

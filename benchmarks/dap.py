@@ -16,8 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,15 +32,26 @@ class DapError(RuntimeError):
 class Adapter:
     """``python -m dap_threads`` on stdio, and a client reading everything it says."""
 
-    def __init__(self, *, python: str | None = None, pre_args: Iterable[str] = (), log_file: Path | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        python: str | None = None,
+        pre_args: Iterable[str] = (),
+        log_file: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         argv = [python or sys.executable, *pre_args, "-m", "dap_threads"]
         if log_file is not None:
             argv += ["--log-file", str(log_file), "--log-level", "info"]
         self.started_ns = time.monotonic_ns()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=REPO,
-                                     env=None if env is None else {**os.environ, **env})
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=REPO,
+            env=None if env is None else {**os.environ, **env},
+        )
         self._out = self.proc.stdout.fileno()  # type: ignore[union-attr]
         self._seq = 0
         self._cond = threading.Condition()
@@ -68,10 +80,10 @@ class Adapter:
                     end = buffer.find(b"\r\n\r\n", pos)
                     if end < 0:
                         break
-                    length = int(buffer[buffer.index(b":", pos) + 1:end])
+                    length = int(buffer[buffer.index(b":", pos) + 1 : end])
                     if len(buffer) < end + 4 + length:
                         break
-                    message = loads(buffer[end + 4:end + 4 + length])
+                    message = loads(buffer[end + 4 : end + 4 + length])
                     pos = end + 4 + length
                     if message.get("event") == "thread":
                         body = message["body"]
@@ -128,8 +140,11 @@ class Adapter:
         return None
 
     def response(self, seq: int, timeout: float = 30) -> tuple[int, Message]:
-        found = self.wait(lambda: self.find(lambda m: m.get("type") == "response" and m.get("request_seq") == seq),
-                          timeout, f"response to request {seq}")
+        found = self.wait(
+            lambda: self.find(lambda m: m.get("type") == "response" and m.get("request_seq") == seq),
+            timeout,
+            f"response to request {seq}",
+        )
         return found
 
     def request(self, command: str, arguments: Any = None, timeout: float = 30) -> tuple[int, Message]:
@@ -140,8 +155,11 @@ class Adapter:
         return arrival, response
 
     def event(self, name: str, start: int = 0, timeout: float = 30) -> tuple[int, Message]:
-        return self.wait(lambda: self.find(lambda m: m.get("type") == "event" and m.get("event") == name, start),
-                         timeout, f"{name!r} event")
+        return self.wait(
+            lambda: self.find(lambda m: m.get("type") == "event" and m.get("event") == name, start),
+            timeout,
+            f"{name!r} event",
+        )
 
     def mark(self) -> int:
         """An index into ``messages``: look for events after this point."""
@@ -181,7 +199,7 @@ class Adapter:
         self._reader.join(5)
         self.proc.stdout.close()  # type: ignore[union-attr]
 
-    def __enter__(self) -> "Adapter":
+    def __enter__(self) -> Adapter:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -44,8 +44,10 @@ def startup(rounds: int) -> dict[str, Any]:
     for r in range(rounds):
         for which in common.rotate(["adapter", "python"], r):
             (adapter_ms if which == "adapter" else python_ms).append(
-                startup_once() if which == "adapter" else python_floor_once())
-    log(f"  start-up: adapter {summary(adapter_ms)['median']:.0f} ms, python -c pass {summary(python_ms)['median']:.0f} ms")
+                startup_once() if which == "adapter" else python_floor_once()
+            )
+    adapter_median, python_median = summary(adapter_ms)["median"], summary(python_ms)["median"]
+    log(f"  start-up: adapter {adapter_median:.0f} ms, python -c pass {python_median:.0f} ms")
     return {"rounds": rounds, "initialize_ms": summary(adapter_ms), "python_bare_ms": summary(python_ms)}
 
 
@@ -79,13 +81,18 @@ def memory(scratch: Scratch, lifetimes: int) -> dict[str, Any]:
     # RSS once a tenth of the lifetimes are over, against the end: growth per exited thread.
     tenth = next((rss for exited, rss in samples if exited >= lifetimes // 10), after_init)
     growth = final["VmRSS"] - tenth
-    log(f"  memory: {lifetimes} lifetimes in {elapsed:.1f} s; RSS after init {after_init / 1024:.1f} MiB, "
-        f"at 10% {tenth / 1024:.1f} MiB, end {final['VmRSS'] / 1024:.1f} MiB, peak {final['VmHWM'] / 1024:.1f} MiB")
+    log(
+        f"  memory: {lifetimes} lifetimes in {elapsed:.1f} s; RSS after init {after_init / 1024:.1f} MiB, "
+        f"at 10% {tenth / 1024:.1f} MiB, end {final['VmRSS'] / 1024:.1f} MiB, peak {final['VmHWM'] / 1024:.1f} MiB"
+    )
     step = max(1, len(samples) // 40)
     return {
-        "lifetimes": lifetimes, "seconds": elapsed,
-        "rss_after_initialize_kib": after_init, "rss_at_10pct_kib": tenth,
-        "rss_end_kib": final["VmRSS"], "peak_rss_kib": final["VmHWM"],
+        "lifetimes": lifetimes,
+        "seconds": elapsed,
+        "rss_after_initialize_kib": after_init,
+        "rss_at_10pct_kib": tenth,
+        "rss_end_kib": final["VmRSS"],
+        "peak_rss_kib": final["VmHWM"],
         "growth_bytes_per_exited_thread": growth * 1024 / (lifetimes - lifetimes // 10),
         "samples": samples[::step],
     }

@@ -52,12 +52,16 @@ def one_run(scratch: Scratch, rate: int, count: int) -> dict[str, Any]:
     from_call.sort()
     span = (max(calls) - min(calls)) / 1e9 if len(calls) > 1 else 0
     return {
-        "events": len(from_return), "lost": lost,
+        "events": len(from_return),
+        "lost": lost,
         "achieved_rate": (len(calls) - 1) / span if span else None,
-        "p50_us": percentile(from_return, 50), "p99_us": percentile(from_return, 99),
+        "p50_us": percentile(from_return, 50),
+        "p99_us": percentile(from_return, 99),
         "max_us": from_return[-1] if from_return else None,
-        "from_call_p50_us": percentile(from_call, 50), "from_call_p99_us": percentile(from_call, 99),
-        "samples_us": from_return, "samples_from_call_us": from_call,
+        "from_call_p50_us": percentile(from_call, 50),
+        "from_call_p99_us": percentile(from_call, 99),
+        "samples_us": from_return,
+        "samples_from_call_us": from_call,
     }
 
 
@@ -68,16 +72,21 @@ def run(scratch: Scratch, *, plan: list[tuple[int, int]], rounds: int) -> dict[s
         for rate, count in common.rotate(plan, r):
             result = one_run(scratch, rate, count)
             per_rate[rate].append(result)
-            log(f"  latency round {r + 1}/{rounds} at {rate}/s: p50 {result['p50_us']:.0f} µs, "
-                f"p99 {result['p99_us']:.0f} µs, max {result['max_us']:.0f} µs, lost {result['lost']}")
+            log(
+                f"  latency round {r + 1}/{rounds} at {rate}/s: p50 {result['p50_us']:.0f} µs, "
+                f"p99 {result['p99_us']:.0f} µs, max {result['max_us']:.0f} µs, lost {result['lost']}"
+            )
     rows = {}
     samples, samples_call = {}, {}
     for rate, count in plan:
         runs = per_rate[rate]
         rows[str(rate)] = {
-            "rate": rate, "threads": count,
-            **{key: summary(run[key] for run in runs)
-               for key in ("p50_us", "p99_us", "max_us", "from_call_p50_us", "from_call_p99_us", "achieved_rate")},
+            "rate": rate,
+            "threads": count,
+            **{
+                key: summary(run[key] for run in runs)
+                for key in ("p50_us", "p99_us", "max_us", "from_call_p50_us", "from_call_p99_us", "achieved_rate")
+            },
             "lost": sum(run["lost"] for run in runs),
             "events": sum(run["events"] for run in runs),
         }

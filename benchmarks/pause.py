@@ -24,8 +24,13 @@ from .dap import Adapter
 def floor_any(pid: int) -> dict[str, float]:
     import subprocess
 
-    out = subprocess.run([program("min_tracer"), "--probe", str(pid), "--wait-any"], capture_output=True,
-                         text=True, check=True, timeout=600)
+    out = subprocess.run(
+        [program("min_tracer"), "--probe", str(pid), "--wait-any"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     fields = dict(item.split("=") for item in out.stdout.split())
     common.wait_untraced(pid)
     return {"pause_ms": int(fields["pause_ns"]) / 1e6, "cont_ms": int(fields["cont_ns"]) / 1e6}
@@ -52,20 +57,25 @@ def run(spinners: Spinners, *, sizes: list[int], rounds: int, any_rounds: dict[i
                 answered, _ = adapter.request("continue", {"threadId": pid}, timeout=600)
                 continues.append((answered - start) / 1e6)
                 left_stopped.append(common.stopped_threads(pid))
-                log(f"  pause round {r + 1}/{rounds} at {n} threads: pause {pauses[-1]:.0f} ms, "
-                    f"continue {continues[-1]:.0f} ms, left stopped {left_stopped[-1]}")
+                log(
+                    f"  pause round {r + 1}/{rounds} at {n} threads: pause {pauses[-1]:.0f} ms, "
+                    f"continue {continues[-1]:.0f} ms, left stopped {left_stopped[-1]}"
+                )
                 time.sleep(0.1)
         common.wait_untraced(pid)
         floors = [floor_probe(pid) for _ in range(rounds)]
         anys = [floor_any(pid) for _ in range(any_rounds.get(n, rounds))]
         rows[str(n)] = {
             "threads": threads,
-            "pause_ms": summary(pauses), "continue_ms": summary(continues),
+            "pause_ms": summary(pauses),
+            "continue_ms": summary(continues),
             "left_stopped_after_continue": max(left_stopped) if left_stopped else None,
             "floor_pause_ms": summary(f["pause_ms"] for f in floors),
             "floor_cont_ms": summary(f["cont_ms"] for f in floors),
             "floor_any_pause_ms": summary(f["pause_ms"] for f in anys),
         }
-        log(f"  pause floors at {n} threads: waitpid(tid) {rows[str(n)]['floor_pause_ms']['median']:.0f} ms, "
-            f"waitpid(-1) {rows[str(n)]['floor_any_pause_ms']['median'] or 0:.0f} ms")
+        log(
+            f"  pause floors at {n} threads: waitpid(tid) {rows[str(n)]['floor_pause_ms']['median']:.0f} ms, "
+            f"waitpid(-1) {rows[str(n)]['floor_any_pause_ms']['median'] or 0:.0f} ms"
+        )
     return {"rounds": rounds, "rows": rows}

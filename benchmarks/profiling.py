@@ -83,8 +83,10 @@ def _storm(adapter: Adapter, threads: int, scratch: Scratch) -> float:
     adapter.launch(program("tstorm"), [threads, 8, scratch.file("tstorm-prof")])
     adapter.event("terminated", timeout=300)
     seconds = time.monotonic() - start
-    log(f"storm of {threads} threads under the profiled adapter: {seconds:.2f} s, "
-        f"{len(adapter.started)} started / {adapter.exited_count} exited events")
+    log(
+        f"storm of {threads} threads under the profiled adapter: {seconds:.2f} s, "
+        f"{len(adapter.started)} started / {adapter.exited_count} exited events"
+    )
     return seconds
 
 
@@ -97,12 +99,28 @@ def _with_py_spy(py_spy: str, threads: int, out_dir: Path, scratch: Scratch) -> 
     adapter = Adapter(python=common.PYTHON)
     try:
         adapter.initialize()
-        sampler = subprocess.Popen([py_spy, "record", "--pid", str(adapter.proc.pid), "--nonblocking", "--idle",
-                                    "--rate", str(rate), "--format", "raw", "--full-filenames", "--output", str(raw)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sampler = subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(adapter.proc.pid),
+                "--nonblocking",
+                "--idle",
+                "--rate",
+                str(rate),
+                "--format",
+                "raw",
+                "--full-filenames",
+                "--output",
+                str(raw),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(1.0)  # let py-spy start sampling
         before = cpu_ns(adapter.proc.pid)
-        seconds = _storm(adapter, threads, scratch)
+        _storm(adapter, threads, scratch)
         cpu = cpu_ns(adapter.proc.pid) - before
         sampler.send_signal(signal.SIGINT)  # py-spy writes its file and ends
         try:
@@ -118,9 +136,25 @@ def _with_py_spy(py_spy: str, threads: int, out_dir: Path, scratch: Scratch) -> 
 
 
 def _start_py_spy(py_spy: str, pid: int, raw: Path, rate: int) -> subprocess.Popen[bytes]:
-    sampler = subprocess.Popen([py_spy, "record", "--pid", str(pid), "--nonblocking", "--idle", "--rate", str(rate),
-                                "--format", "raw", "--full-filenames", "--output", str(raw)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = subprocess.Popen(
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--nonblocking",
+            "--idle",
+            "--rate",
+            str(rate),
+            "--format",
+            "raw",
+            "--full-filenames",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(1.0)  # let py-spy start sampling
     return sampler
 
@@ -190,9 +224,11 @@ def summarize_raw(raw: Path, threads: int, sample_us: float, unit: str = "create
         return "py-spy recorded no samples"
     per = sample_us / threads
     idle = sum(c for f, c in own.items() if _is_idle(f))
-    lines = [f"py-spy: {total} samples of {sample_us:.0f} µs; busy (not waiting in epoll) "
-             f"{(total - idle) * per:.1f} µs per {unit} (of {threads})",
-             f"  {'own µs':>10}  {'cum µs':>10}  function (top 30 by own time, idle excluded)"]
+    lines = [
+        f"py-spy: {total} samples of {sample_us:.0f} µs; busy (not waiting in epoll) "
+        f"{(total - idle) * per:.1f} µs per {unit} (of {threads})",
+        f"  {'own µs':>10}  {'cum µs':>10}  function (top 30 by own time, idle excluded)",
+    ]
     for frame, count in [(f, c) for f, c in own.most_common(40) if not _is_idle(f)][:30]:
         lines.append(f"  {count * per:10.2f}  {cum[frame] * per:10.2f}  {frame}")
     lines += ["", f"Cumulative, engine and protocol steps (µs per {unit}):"]
@@ -244,19 +280,24 @@ def _with_cprofile(threads: int, out_dir: Path, scratch: Scratch) -> int:
 
 def summarize_pstats(stats: pstats.Stats, threads: int) -> str:
     entries = stats.stats  # type: ignore[attr-defined]
-    lines = [f"cProfile: own time (tottime) per created thread, top 30, of {threads} threads:",
-             f"  {'calls/thread':>12}  {'own µs/thr':>10}  {'cum µs/thr':>10}  function"]
+    lines = [
+        f"cProfile: own time (tottime) per created thread, top 30, of {threads} threads:",
+        f"  {'calls/thread':>12}  {'own µs/thr':>10}  {'cum µs/thr':>10}  function",
+    ]
     ranked = sorted(entries.items(), key=lambda kv: kv[1][2], reverse=True)
-    for (file, line, name), (cc, nc, tt, ct, _callers) in ranked[:30]:
+    for (file, line, name), (_cc, nc, tt, ct, _callers) in ranked[:30]:
         where = file.split("/site-packages/")[-1].split("/dap_threads/")[-1]
-        lines.append(f"  {nc / threads:12.2f}  {tt / threads * 1e6:10.2f}  {ct / threads * 1e6:10.2f}  "
-                     f"{where}:{line}({name})")
+        lines.append(
+            f"  {nc / threads:12.2f}  {tt / threads * 1e6:10.2f}  {ct / threads * 1e6:10.2f}  {where}:{line}({name})"
+        )
     lines += ["", "Cumulative time of the engine's and protocol's steps, per created thread:"]
     for suffix, func in WATCH:
-        for (file, line, name), (cc, nc, tt, ct, _callers) in entries.items():
+        for (file, _line, name), (_cc, nc, tt, ct, _callers) in entries.items():
             if name == func and file.endswith(suffix):
-                lines.append(f"  {nc / threads:6.2f} calls  {ct / threads * 1e6:8.2f} µs cum  "
-                             f"{tt / threads * 1e6:8.2f} µs own  {suffix}:{func}")
+                lines.append(
+                    f"  {nc / threads:6.2f} calls  {ct / threads * 1e6:8.2f} µs cum  "
+                    f"{tt / threads * 1e6:8.2f} µs own  {suffix}:{func}"
+                )
     buf = io.StringIO()
     stats.stream = buf  # type: ignore[attr-defined]
     stats.sort_stats("cumulative").print_stats(25)

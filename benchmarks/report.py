@@ -19,80 +19,166 @@ def _fmt(s: dict[str, Any] | None, digits: int = 0, unit: str = "") -> str:
 
 def _table(title: str, header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = [title, "  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)),
-             "  " + "  ".join("-" * w for w in widths)]
+    lines = [
+        title,
+        "  " + "  ".join(h.ljust(w) for h, w in zip(header, widths)),
+        "  " + "  ".join("-" * w for w in widths),
+    ]
     for row in rows:
-        lines.append("  " + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                                      for i, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  "
+            + "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        )
     return "\n".join(lines)
 
 
 def table(results: dict[str, Any]) -> str:
-    out = [f"dap-threads benchmarks ({'quick' if results.get('quick') else 'full'} run; "
-           f"median [min-max] of the rounds; machine: {results['machine']['cpus']} cpus, "
-           f"kernel {results['machine']['kernel']}, load before {results['machine']['load_before']:.1f}, "
-           f"commit {results['machine'].get('commit')}{' +dirty' if results['machine'].get('dirty') else ''})", ""]
+    out = [
+        f"dap-threads benchmarks ({'quick' if results.get('quick') else 'full'} run; "
+        f"median [min-max] of the rounds; machine: {results['machine']['cpus']} cpus, "
+        f"kernel {results['machine']['kernel']}, load before {results['machine']['load_before']:.1f}, "
+        f"commit {results['machine'].get('commit')}{' +dirty' if results['machine'].get('dirty') else ''})",
+        "",
+    ]
     if "storm" in results:
         s = results["storm"]
-        rows = [[r["label"], _fmt(r["elapsed_ms"]), _fmt(r["added_us_per_thread"], 1),
-                 f"{r['best_added_us_per_thread']:.1f}", _fmt(r["ratio"], 2), _fmt(r["tracer_cpu_us_per_thread"], 1)]
-                for r in s["rows"].values()]
-        out.append(_table(f"1. Storm: {s['total']} threads in batches of {s['batch']}, {s['rounds']} rounds "
-                          f"(skipped: {', '.join(s['skipped']) or 'none'})",
-                          ["tracer", "storm ms", "added µs/thread", "best-round added", "x untraced",
-                           "tracer CPU µs/thread"], rows))
+        rows = [
+            [
+                r["label"],
+                _fmt(r["elapsed_ms"]),
+                _fmt(r["added_us_per_thread"], 1),
+                f"{r['best_added_us_per_thread']:.1f}",
+                _fmt(r["ratio"], 2),
+                _fmt(r["tracer_cpu_us_per_thread"], 1),
+            ]
+            for r in s["rows"].values()
+        ]
+        out.append(
+            _table(
+                f"1. Storm: {s['total']} threads in batches of {s['batch']}, {s['rounds']} rounds "
+                f"(skipped: {', '.join(s['skipped']) or 'none'})",
+                ["tracer", "storm ms", "added µs/thread", "best-round added", "x untraced", "tracer CPU µs/thread"],
+                rows,
+            )
+        )
         out.append("")
     if "latency" in results:
-        l = results["latency"]
-        rows = [[f"{r['rate']}/s ({r['threads']} threads)", _fmt(r["achieved_rate"]), _fmt(r["p50_us"]),
-                 _fmt(r["p99_us"]), _fmt(r["max_us"]), _fmt(r["from_call_p99_us"]), f"{r['lost']}/{r['events'] + r['lost']}"]
-                for r in l["rows"].values()]
-        out.append(_table(f"2. Event latency, pthread_create return -> client reads `thread` started (µs), "
-                          f"{l['rounds']} rounds",
-                          ["offered", "achieved/s", "p50", "p99", "max", "p99 from call", "lost"], rows))
+        latency = results["latency"]
+        rows = [
+            [
+                f"{r['rate']}/s ({r['threads']} threads)",
+                _fmt(r["achieved_rate"]),
+                _fmt(r["p50_us"]),
+                _fmt(r["p99_us"]),
+                _fmt(r["max_us"]),
+                _fmt(r["from_call_p99_us"]),
+                f"{r['lost']}/{r['events'] + r['lost']}",
+            ]
+            for r in latency["rows"].values()
+        ]
+        out.append(
+            _table(
+                "2. Event latency, pthread_create return -> client reads `thread` started (µs), "
+                f"{latency['rounds']} rounds",
+                ["offered", "achieved/s", "p50", "p99", "max", "p99 from call", "lost"],
+                rows,
+            )
+        )
         out.append("")
     if "attach" in results:
         a = results["attach"]
-        rows = [[f"{r['threads']} threads", _fmt(r["dap_ms"], 1), _fmt(r["dap_attach_response_ms"], 1),
-                 "yes" if r["dap_first_threads_complete"] else "no", _fmt(r["gdb_ms"]), _fmt(r["floor_seize_ms"], 1)]
-                for r in a["rows"].values()]
-        out.append(_table("3. Attach: `attach` request -> complete `threads` response (ms)",
-                          ["process", "dap-threads", "attach resp.", "1st threads complete",
-                           "gdb attach+info threads", "C seize floor"], rows))
+        rows = [
+            [
+                f"{r['threads']} threads",
+                _fmt(r["dap_ms"], 1),
+                _fmt(r["dap_attach_response_ms"], 1),
+                "yes" if r["dap_first_threads_complete"] else "no",
+                _fmt(r["gdb_ms"]),
+                _fmt(r["floor_seize_ms"], 1),
+            ]
+            for r in a["rows"].values()
+        ]
+        out.append(
+            _table(
+                "3. Attach: `attach` request -> complete `threads` response (ms)",
+                [
+                    "process",
+                    "dap-threads",
+                    "attach resp.",
+                    "1st threads complete",
+                    "gdb attach+info threads",
+                    "C seize floor",
+                ],
+                rows,
+            )
+        )
         out.append("")
     if "pause" in results:
         p = results["pause"]
-        rows = [[f"{r['threads']} threads", _fmt(r["pause_ms"], 1), _fmt(r["floor_pause_ms"], 1),
-                 _fmt(r["floor_any_pause_ms"], 1), _fmt(r["continue_ms"], 1), _fmt(r["floor_cont_ms"], 1),
-                 str(r["left_stopped_after_continue"])]
-                for r in p["rows"].values()]
-        out.append(_table("4. Pause / continue (ms)",
-                          ["process", "pause->stopped", "C floor waitpid(tid)", "C floor waitpid(-1)",
-                           "continue->response", "C floor cont", "still stopped"], rows))
+        rows = [
+            [
+                f"{r['threads']} threads",
+                _fmt(r["pause_ms"], 1),
+                _fmt(r["floor_pause_ms"], 1),
+                _fmt(r["floor_any_pause_ms"], 1),
+                _fmt(r["continue_ms"], 1),
+                _fmt(r["floor_cont_ms"], 1),
+                str(r["left_stopped_after_continue"]),
+            ]
+            for r in p["rows"].values()
+        ]
+        out.append(
+            _table(
+                "4. Pause / continue (ms)",
+                [
+                    "process",
+                    "pause->stopped",
+                    "C floor waitpid(tid)",
+                    "C floor waitpid(-1)",
+                    "continue->response",
+                    "C floor cont",
+                    "still stopped",
+                ],
+                rows,
+            )
+        )
         out.append("")
     if "footprint" in results:
         f = results["footprint"]
         st, mem = f["startup"], f["memory"]
-        out.append(_table("5. Footprint", ["measure", "value"], [
-            ["start-up to `initialize` response (ms)", _fmt(st["initialize_ms"])],
-            ["  python -c pass, same interpreter (ms)", _fmt(st["python_bare_ms"])],
-            [f"RSS after initialize (MiB)", f"{mem['rss_after_initialize_kib'] / 1024:.1f}"],
-            [f"RSS after {mem['lifetimes'] // 10} / {mem['lifetimes']} lifetimes (MiB)",
-             f"{mem['rss_at_10pct_kib'] / 1024:.1f} / {mem['rss_end_kib'] / 1024:.1f}"],
-            [f"peak RSS after {mem['lifetimes']} lifetimes (MiB)", f"{mem['peak_rss_kib'] / 1024:.1f}"],
-            ["growth per exited thread (bytes)", f"{mem['growth_bytes_per_exited_thread']:.1f}"],
-        ]))
+        out.append(
+            _table(
+                "5. Footprint",
+                ["measure", "value"],
+                [
+                    ["start-up to `initialize` response (ms)", _fmt(st["initialize_ms"])],
+                    ["  python -c pass, same interpreter (ms)", _fmt(st["python_bare_ms"])],
+                    ["RSS after initialize (MiB)", f"{mem['rss_after_initialize_kib'] / 1024:.1f}"],
+                    [
+                        f"RSS after {mem['lifetimes'] // 10} / {mem['lifetimes']} lifetimes (MiB)",
+                        f"{mem['rss_at_10pct_kib'] / 1024:.1f} / {mem['rss_end_kib'] / 1024:.1f}",
+                    ],
+                    [f"peak RSS after {mem['lifetimes']} lifetimes (MiB)", f"{mem['peak_rss_kib'] / 1024:.1f}"],
+                    ["growth per exited thread (bytes)", f"{mem['growth_bytes_per_exited_thread']:.1f}"],
+                ],
+            )
+        )
         out.append("")
     if results.get("targets"):
-        rows = [[t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
-                for t in results["targets"]]
+        rows = [
+            [t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
+            for t in results["targets"]
+        ]
         out.append(_table("Targets (issue 6)", ["target", "wanted", "measured", ""], rows))
         out.append("")
     for failure in results.get("failed", []):
         out.append(f"FAILED {failure}")
     secs = results.get("seconds", {})
-    out.append("suite seconds: " + ", ".join(f"{k} {v}" for k, v in secs.items())
-               + f"; total {results['machine'].get('total_seconds')}")
+    out.append(
+        "suite seconds: "
+        + ", ".join(f"{k} {v}" for k, v in secs.items())
+        + f"; total {results['machine'].get('total_seconds')}"
+    )
     return "\n".join(out)
 
 
@@ -110,27 +196,47 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         best_dap, best_floor = rows["dap_launch"]["best_added_us_per_thread"], rows["min_c"]["best_added_us_per_thread"]
         best = f"; best rounds {best_dap:.1f} vs {best_floor:.1f} µs"
         if floor > 0 and dap > 0:
-            add("storm: dap-threads added cost vs min C tracer", "<= 1.25x",
-                f"{dap / floor:.2f}x ({dap:.1f} vs {floor:.1f} µs{best})", dap <= 1.25 * floor)
+            add(
+                "storm: dap-threads added cost vs min C tracer",
+                "<= 1.25x",
+                f"{dap / floor:.2f}x ({dap:.1f} vs {floor:.1f} µs{best})",
+                dap <= 1.25 * floor,
+            )
         else:
-            add("storm: dap-threads added cost vs min C tracer", "<= 1.25x",
-                f"no verdict: median added cost at or below 0 ({dap:.1f} vs {floor:.1f} µs{best}): too noisy", None)
+            add(
+                "storm: dap-threads added cost vs min C tracer",
+                "<= 1.25x",
+                f"no verdict: median added cost at or below 0 ({dap:.1f} vs {floor:.1f} µs{best}): too noisy",
+                None,
+            )
         if "gdb" in rows:
             gdb = med(rows["gdb"]["added_us_per_thread"])
             if dap > 0:
-                add("storm: gdb added cost vs dap-threads", ">= 2x", f"{gdb / dap:.2f}x ({gdb:.1f} vs {dap:.1f} µs)",
-                    gdb >= 2 * dap)
+                add(
+                    "storm: gdb added cost vs dap-threads",
+                    ">= 2x",
+                    f"{gdb / dap:.2f}x ({gdb:.1f} vs {dap:.1f} µs)",
+                    gdb >= 2 * dap,
+                )
         dap_cpu = med(rows["dap_launch"]["tracer_cpu_us_per_thread"])
         floor_cpu = med(rows["min_c"]["tracer_cpu_us_per_thread"])
         if dap_cpu and floor_cpu:
-            add("storm: tracer CPU per thread, dap-threads vs min C (informative)", "-",
-                f"{dap_cpu / floor_cpu:.1f}x ({dap_cpu:.1f} vs {floor_cpu:.1f} µs)", None)
+            add(
+                "storm: tracer CPU per thread, dap-threads vs min C (informative)",
+                "-",
+                f"{dap_cpu / floor_cpu:.1f}x ({dap_cpu:.1f} vs {floor_cpu:.1f} µs)",
+                None,
+            )
     if "latency" in results:
         rows = results["latency"]["rows"]
         if "1000" in rows:
             p99 = med(rows["1000"]["p99_us"])
-            add("latency p99 at 1,000/s", "< 2000 µs", f"{p99:.0f} µs (worst round {rows['1000']['p99_us']['max']:.0f})",
-                p99 < 2000)
+            add(
+                "latency p99 at 1,000/s",
+                "< 2000 µs",
+                f"{p99:.0f} µs (worst round {rows['1000']['p99_us']['max']:.0f})",
+                p99 < 2000,
+            )
         if "10000" in rows:
             r = rows["10000"]
             add("events lost at 10,000/s", "0", f"{r['lost']} of {r['events'] + r['lost']}", r["lost"] == 0)
@@ -139,8 +245,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             row = results["attach"]["rows"].get(n)
             if row:
                 ms = med(row["dap_ms"])
-                add(f"attach to {n} threads -> complete threads", f"< {limit} ms", f"{ms:.0f} ms",
-                    ms < limit and row["dap_complete"])
+                add(
+                    f"attach to {n} threads -> complete threads",
+                    f"< {limit} ms",
+                    f"{ms:.0f} ms",
+                    ms < limit and row["dap_complete"],
+                )
     if "pause" in results:
         row = results["pause"]["rows"].get("1000")
         if row:
@@ -151,8 +261,12 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         add("start-up to initialize response", "< 300 ms", f"{ms:.0f} ms", ms < 300)
         mem = results["footprint"]["memory"]
         per = mem["growth_bytes_per_exited_thread"]
-        add(f"RSS flat in exited threads ({mem['lifetimes']} lifetimes)", "< 16 B/thread growth",
-            f"{per:.1f} B/thread, peak {mem['peak_rss_kib'] / 1024:.1f} MiB", per < 16)
+        add(
+            f"RSS flat in exited threads ({mem['lifetimes']} lifetimes)",
+            "< 16 B/thread growth",
+            f"{per:.1f} B/thread, peak {mem['peak_rss_kib'] / 1024:.1f} MiB",
+            per < 16,
+        )
     return found
 
 
@@ -171,7 +285,8 @@ def for_json(results: dict[str, Any]) -> dict[str, Any]:
         for key, name in (("_samples", "cdf_us"), ("_samples_from_call", "cdf_from_call_us")):
             cleaned["latency"][name] = {
                 str(rate): [round(percentile(samples, q), 1) for q in range(2, 101, 2)]
-                for rate, samples in results["latency"][key].items()}
+                for rate, samples in results["latency"][key].items()
+            }
     return cleaned
 
 
@@ -195,18 +310,24 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
             meds = [r["added_us_per_thread"]["median"] for r in rows]
             lo = [m - r["added_us_per_thread"]["min"] for m, r in zip(meds, rows)]
             hi = [r["added_us_per_thread"]["max"] - m for m, r in zip(meds, rows)]
-            colors = ["#888888" if "min C" in r["label"] else "#1f77b4" if "dap-threads" in r["label"]
-                      else "#d62728" for r in rows]
+            colors = [
+                "#888888" if "min C" in r["label"] else "#1f77b4" if "dap-threads" in r["label"] else "#d62728"
+                for r in rows
+            ]
             ax.barh(range(len(rows)), meds, xerr=[lo, hi], color=colors, capsize=3)
             ax.set_yticks(range(len(rows)), labels, fontsize=8)
             ax.invert_yaxis()
             ax.set_xlabel("added cost per created thread (µs)")
-            ax.set_title(f"Storm: {results['storm']['total']} threads, batches of {results['storm']['batch']}",
-                         fontsize=10)
+            ax.set_title(
+                f"Storm: {results['storm']['total']} threads, batches of {results['storm']['batch']}", fontsize=10
+            )
             for i, (m, h) in enumerate(zip(meds, hi)):
                 ax.text(max(m + h, 0), i, f" {m:.0f}", va="center", fontsize=8)
-            cpu = [(i, r["tracer_cpu_us_per_thread"]["median"]) for i, r in enumerate(rows)
-                   if r["tracer_cpu_us_per_thread"]["median"] is not None]
+            cpu = [
+                (i, r["tracer_cpu_us_per_thread"]["median"])
+                for i, r in enumerate(rows)
+                if r["tracer_cpu_us_per_thread"]["median"] is not None
+            ]
             if cpu:
                 ax.plot([c[1] for c in cpu], [c[0] for c in cpu], "kD", ms=5, label="tracer CPU µs/thread")
                 ax.legend(fontsize=8, loc="lower right")
@@ -228,9 +349,11 @@ def plot(results: dict[str, Any], path: Path) -> Path | None:
         elif panel == "attach":
             rows = results["attach"]["rows"]
             ns = [int(n) for n in rows]
-            for key, label, color in (("dap_ms", "dap-threads (attach -> threads)", "#1f77b4"),
-                                      ("gdb_ms", "gdb -p (attach, info threads)", "#d62728"),
-                                      ("floor_seize_ms", "C: PTRACE_SEIZE all", "#888888")):
+            for key, label, color in (
+                ("dap_ms", "dap-threads (attach -> threads)", "#1f77b4"),
+                ("gdb_ms", "gdb -p (attach, info threads)", "#d62728"),
+                ("floor_seize_ms", "C: PTRACE_SEIZE all", "#888888"),
+            ):
                 pts = [(n, rows[str(n)][key]["median"]) for n in ns if rows[str(n)][key]["median"] is not None]
                 if pts:
                     ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label, color=color)

@@ -15,7 +15,8 @@ than wall time.
 from __future__ import annotations
 
 import subprocess
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import common
 from .common import Scratch, log, program, summary
@@ -37,8 +38,13 @@ def untraced(total: int, batch: int, out) -> Result:
 
 def min_tracer(total: int, batch: int, out, exit_event: bool = False) -> Result:
     flags = ["--cpu", "--exit-event"] if exit_event else ["--cpu"]
-    done = subprocess.run([program("min_tracer"), *flags, "--", program("tstorm"), str(total), str(batch), str(out)],
-                          check=True, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [program("min_tracer"), *flags, "--", program("tstorm"), str(total), str(batch), str(out)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     cpu = int(done.stderr.rsplit("cpu_ns=", 1)[1].split()[0])
     return _read_elapsed(out), cpu
 
@@ -55,8 +61,12 @@ def dap_launch(total: int, batch: int, out) -> Result:
 
 
 def dap_attach(total: int, batch: int, out) -> Result:
-    storm = subprocess.Popen([program("tstorm"), str(total), str(batch), str(out), "--wait"],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    storm = subprocess.Popen(
+        [program("tstorm"), str(total), str(batch), str(out), "--wait"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         common.wait_for_line(storm, b"ready", 30)
         with Adapter(python=common.PYTHON) as adapter:
@@ -79,20 +89,41 @@ def _check_events(adapter: Adapter, total: int, how: str) -> None:
     # One started and one exited event per storm thread, plus the main thread's.
     started = len(adapter.started)
     if started != total + 1 or adapter.exited_count != total + 1:
-        raise RuntimeError(f"dap-threads {how}: {started} started / {adapter.exited_count} exited events "
-                           f"for {total} threads + main")
+        raise RuntimeError(
+            f"dap-threads {how}: {started} started / {adapter.exited_count} exited events for {total} threads + main"
+        )
 
 
 def gdb_batch(total: int, batch: int, out) -> Result:
-    subprocess.run(["gdb", "-nx", "-batch", "-ex", "set startup-with-shell off", "-ex", "run",
-                    "--args", program("tstorm"), str(total), str(batch), str(out)],
-                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "gdb",
+            "-nx",
+            "-batch",
+            "-ex",
+            "set startup-with-shell off",
+            "-ex",
+            "run",
+            "--args",
+            program("tstorm"),
+            str(total),
+            str(batch),
+            str(out),
+        ],
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return _read_elapsed(out), None
 
 
 def strace_f(total: int, batch: int, out) -> Result:
-    subprocess.run(["strace", "-f", "-o", "/dev/null", program("tstorm"), str(total), str(batch), str(out)],
-                   check=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        ["strace", "-f", "-o", "/dev/null", program("tstorm"), str(total), str(batch), str(out)],
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
     return _read_elapsed(out), None
 
 
@@ -132,9 +163,13 @@ def run(scratch: Scratch, *, total: int, batch: int, rounds: int) -> dict[str, A
     rows = {}
     best_base = min(elapsed["untraced"])
     for key, label, _runner, _tool in contestants:
-        rows[key] = {"label": label, "elapsed_ms": summary(elapsed[key]),
-                     # Best round against best round: what a quiet machine would show.
-                     "best_added_us_per_thread": (min(elapsed[key]) - best_base) * 1e3 / total,
-                     "added_us_per_thread": summary(added[key]), "ratio": summary(ratio[key]),
-                     "tracer_cpu_us_per_thread": summary(cpu[key])}
+        rows[key] = {
+            "label": label,
+            "elapsed_ms": summary(elapsed[key]),
+            # Best round against best round: what a quiet machine would show.
+            "best_added_us_per_thread": (min(elapsed[key]) - best_base) * 1e3 / total,
+            "added_us_per_thread": summary(added[key]),
+            "ratio": summary(ratio[key]),
+            "tracer_cpu_us_per_thread": summary(cpu[key]),
+        }
     return {"total": total, "batch": batch, "rounds": rounds, "skipped": skipped, "rows": rows}

@@ -1,31 +1,19 @@
 """Shared fixtures: build testdata once, run the adapter, start traced programs, clean up.
 
 Every test drives the real adapter (``python -m dap_threads``) against real
-processes on the real kernel.
+processes on the real kernel. Helpers that are not fixtures live in
+``procs.py`` (programs and /proc) and ``dap_client.py`` (the DAP client).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dap_client import AdapterProcess, DapClient  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-BUILD = REPO / "testdata" / "build"
-
-
-def program(name: str) -> str:
-    return str(BUILD / name)
+from dap_client import AdapterProcess, DapClient
+from procs import REPO, Programs
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,65 +40,8 @@ def dap(adapter: AdapterProcess) -> DapClient:
     return adapter.client
 
 
-class Programs:
-    """Starts testdata programs untraced (for attach) and makes sure none outlives the test."""
-
-    def __init__(self) -> None:
-        self.started: list[subprocess.Popen[str]] = []
-
-    def start(self, name: str, *args: object, wait_line: str | None = None, **kwargs) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [program(name), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
-        )
-        self.started.append(proc)
-        if wait_line is not None:
-            assert proc.stdout is not None
-            line = proc.stdout.readline()
-            assert wait_line in line, f"{name} printed {line!r}, expected {wait_line!r}"
-        return proc
-
-    def cleanup(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                try:
-                    os.kill(proc.pid, signal.SIGCONT)
-                    proc.kill()
-                except ProcessLookupError:
-                    pass
-                proc.wait(10)
-
-
 @pytest.fixture
 def programs() -> Iterator[Programs]:
     registry = Programs()
     yield registry
     registry.cleanup()
-
-
-def thread_states(pid: int) -> dict[int, str]:
-    """tid -> state letter from /proc/PID/task/TID/stat."""
-    states = {}
-    for name in os.listdir(f"/proc/{pid}/task"):
-        try:
-            data = Path(f"/proc/{pid}/task/{name}/stat").read_bytes()
-        except OSError:
-            continue
-        states[int(name)] = data[data.rindex(b")") + 2 : data.rindex(b")") + 3].decode()
-    return states
-
-
-def tracer_pid(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("TracerPid:"):
-            return int(line.split()[1])
-    raise AssertionError("no TracerPid line")
-
-
-def wait_until(predicate, timeout: float = 10, interval: float = 0.02, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError(f"{what} not reached within {timeout} s")

@@ -8,15 +8,14 @@ naming the message and the schema path.
 from __future__ import annotations
 
 import json
-import os
-import queue
 import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from dap_schema import violations
 
@@ -103,8 +102,9 @@ class DapClient:
         return self.send(message)
 
     def response(self, seq: int, timeout: float = 15) -> Message:
-        return self.wait_for(lambda m: m.get("type") == "response" and m.get("request_seq") == seq, timeout,
-                             f"response to request {seq}")
+        return self.wait_for(
+            lambda m: m.get("type") == "response" and m.get("request_seq") == seq, timeout, f"response to request {seq}"
+        )
 
     def request(self, command: str, arguments: Any = None, timeout: float = 15, **extra: Any) -> Message:
         return self.response(self.request_async(command, arguments, **extra), timeout)
@@ -115,8 +115,9 @@ class DapClient:
             raise DapError(f"{command} failed: {response.get('message')}")
         return response
 
-    def wait_for(self, predicate: Callable[[Message], bool], timeout: float = 15, what: str = "message",
-                 start: int = 0) -> Message:
+    def wait_for(
+        self, predicate: Callable[[Message], bool], timeout: float = 15, what: str = "message", start: int = 0
+    ) -> Message:
         deadline = time.monotonic() + timeout
         index = start
         with self._new:
@@ -136,8 +137,11 @@ class DapClient:
 
     def wait_event(self, event: str, timeout: float = 15, start: int = 0, **body: Any) -> Message:
         def match(m: Message) -> bool:
-            return m.get("type") == "event" and m.get("event") == event and all(
-                m.get("body", {}).get(k) == v for k, v in body.items())
+            return (
+                m.get("type") == "event"
+                and m.get("event") == event
+                and all(m.get("body", {}).get(k) == v for k, v in body.items())
+            )
 
         return self.wait_for(match, timeout, f"{event!r} event {body or ''}", start)
 
@@ -155,8 +159,10 @@ class DapClient:
     # ----- conveniences ---------------------------------------------------------
 
     def initialize(self) -> Message:
-        response = self.ok("initialize", {"adapterID": "dap-threads", "clientID": "pytest",
-                                           "linesStartAt1": True, "columnsStartAt1": True})
+        response = self.ok(
+            "initialize",
+            {"adapterID": "dap-threads", "clientID": "pytest", "linesStartAt1": True, "columnsStartAt1": True},
+        )
         self.wait_event("initialized")
         return response
 
@@ -181,9 +187,20 @@ class AdapterProcess:
         self.log_file = log_dir / f"adapter-{time.monotonic_ns()}.log"
         self.stderr_file = open(log_dir / f"adapter-{time.monotonic_ns()}.stderr", "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dap_threads", "--log-file", str(self.log_file), "--log-level", "debug",
-             *extra_args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "dap_threads",
+                "--log-file",
+                str(self.log_file),
+                "--log-level",
+                "debug",
+                *extra_args,
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_file,
+            cwd=REPO,
         )
         assert self.proc.stdin and self.proc.stdout
 

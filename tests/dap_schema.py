@@ -53,7 +53,7 @@ def _format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator(definition: str) -> jsonschema.Draft4Validator:
     definitions = _definitions()
     if definition not in definitions:

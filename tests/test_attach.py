@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from conftest import tracer_pid, wait_until
+from procs import tracer_pid, wait_until
 
 LINE = re.compile(r"process: (\d+), thread: (\d+)")
 
@@ -49,8 +49,10 @@ def test_attach_leaves_the_program_running(dap, programs):
     seed = programs.start("seed", 50, 4, 200, 50, wait_line="process:")
     dap.attach(seed.pid)
     # Not stopped: it goes on creating threads (started events keep coming).
-    dap.wait_for(lambda m: m.get("event") == "thread" and m["body"]["reason"] == "started"
-                 and m["body"]["threadId"] != seed.pid, timeout=10)
+    dap.wait_for(
+        lambda m: m.get("event") == "thread" and m["body"]["reason"] == "started" and m["body"]["threadId"] != seed.pid,
+        timeout=10,
+    )
 
 
 def test_disconnect_detaches_and_the_program_finishes_normally(adapter, dap, programs):
@@ -87,7 +89,7 @@ def test_stop_on_attach_pauses_and_reports_after_configuration_done(adapter, pro
     stopped = client.wait_event("stopped", reason="pause")
     assert client.received.index(stopped) > index
     assert stopped["body"]["allThreadsStopped"] is True
-    from conftest import thread_states
+    from procs import thread_states
 
     assert set(thread_states(seed.pid).values()) == {"t"}
 
@@ -117,9 +119,15 @@ def test_attach_seizes_threads_that_not_yet_seized_threads_create_during_the_sca
     chain = programs.start("chain", 1000, 500, wait_line="chain: ready")
     dap.attach(chain.pid)
     time.sleep(0.3)
-    tracers = task_tracers(chain.pid)
-    untraced = {tid: tracer for tid, tracer in tracers.items() if tracer != adapter.proc.pid}
-    assert len(tracers) > 32 and not untraced, untraced
+    # Threads live 500 ms here: on a loaded machine many of those listed are gone before their
+    # status is read, so look until one look has read enough of them to mean something.
+    for _ in range(20):
+        tracers = task_tracers(chain.pid)
+        untraced = {tid: tracer for tid, tracer in tracers.items() if tracer != adapter.proc.pid}
+        assert not untraced, untraced
+        if len(tracers) > 32:
+            break
+    assert len(tracers) > 32, f"never read the status of more than {len(tracers)} threads"
 
 
 def test_disconnect_is_answered_only_after_every_thread_is_detached(adapter, dap, programs):

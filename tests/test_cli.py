@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import select
 import signal
@@ -11,12 +10,18 @@ import subprocess
 import sys
 import time
 
-from conftest import REPO, program, tracer_pid
+from procs import REPO, program, tracer_pid
 
 
 def cli(*args: str, **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "dap_threads", *args], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dap_threads", *args],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def read_until(proc: subprocess.Popen[str], pattern: re.Pattern[str], timeout: float) -> str:

@@ -23,8 +23,14 @@ def test_the_oracle_checks_the_integer_formats_jsonschema_does_not_know():
 
 def test_the_oracle_checks_types_and_required_fields():
     assert violations(thread_event("1234"))
-    no_body = {"seq": 3, "type": "response", "request_seq": 2, "success": False, "command": "threads",
-               "message": "boom"}
+    no_body = {
+        "seq": 3,
+        "type": "response",
+        "request_seq": 2,
+        "success": False,
+        "command": "threads",
+        "message": "boom",
+    }
     assert any("'body' is a required property" in p for p in violations(no_body))
 
 

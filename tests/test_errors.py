@@ -7,8 +7,7 @@ import signal
 import subprocess
 
 import pytest
-
-from conftest import program, tracer_pid
+from procs import tracer_pid
 
 
 def failed(response, *words: str) -> None:
@@ -29,7 +28,7 @@ def test_attach_to_an_already_traced_process_names_the_tracer(dap, programs):
     seed = programs.start("seed", 0, 0, -1, wait_line="process:")
     strace = subprocess.Popen(["strace", "-p", str(seed.pid), "-o", "/dev/null"], stderr=subprocess.DEVNULL)
     try:
-        from conftest import wait_until
+        from procs import wait_until
 
         wait_until(lambda: tracer_pid(seed.pid) == strace.pid, what="strace attached")
         failed(dap.request("attach", {"pid": seed.pid}), "already traced", str(strace.pid), "strace")
@@ -116,13 +115,13 @@ def test_adapter_killed_while_paused_leaves_the_program_running(adapter, dap, pr
 
 def test_attach_to_a_process_whose_main_thread_exited_says_so(dap, programs):
     proc = programs.start("leader_exit", 2, 3000, wait_line="leader_exit:")
-    from conftest import wait_until
+    from procs import wait_until
 
     wait_until(lambda: thread_state_of_leader(proc.pid) == "Z", what="zombie leader")
     failed(dap.request("attach", {"pid": proc.pid}), "main thread", "has exited", "2 other threads")
 
 
 def thread_state_of_leader(pid: int) -> str:
-    from conftest import thread_states
+    from procs import thread_states
 
     return thread_states(pid).get(pid, "?")

@@ -7,8 +7,8 @@ these messages is the check; the assertions say which path produced them.
 from __future__ import annotations
 
 import pytest
+from procs import program
 
-from conftest import program
 import dap_threads.session  # noqa: F401  (registers the handlers)
 from dap_threads.dap.requests import commands
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import program
+from procs import program
 
 
 def test_launch_storm_reports_every_thread_exactly_once(dap):
@@ -49,8 +49,9 @@ def test_stop_on_entry_holds_the_program_before_its_first_thread(dap):
 
 
 def test_launch_env_args_and_cwd_reach_the_program(dap, tmp_path):
-    dap.launch("/bin/sh", ["-c", 'echo "$DAPT_VAR $1 $(pwd)"', "sh", "arg1"], env={"DAPT_VAR": "hello"},
-               cwd=str(tmp_path))
+    dap.launch(
+        "/bin/sh", ["-c", 'echo "$DAPT_VAR $1 $(pwd)"', "sh", "arg1"], env={"DAPT_VAR": "hello"}, cwd=str(tmp_path)
+    )
     dap.wait_event("terminated", timeout=20)
     output = "".join(m["body"]["output"] for m in dap.events("output"))
     assert output == f"hello arg1 {tmp_path}\n"

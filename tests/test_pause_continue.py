@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import thread_states, wait_until
+from procs import thread_states, wait_until
 
 
 def test_pause_stops_every_thread_and_sends_one_stopped_event(dap, programs):
@@ -96,7 +96,7 @@ def test_pause_completes_after_the_leader_exited_first(dap):
     # leader_exit's main thread calls pthread_exit: a zombie the kernel reports nothing about until
     # the last worker ends, so the all-stop must find it in /proc instead of waiting for its stop.
     # (No `threads` request before the pause: it would spot the zombie leader by itself.)
-    from conftest import program
+    from procs import program
 
     dap.launch(program("leader_exit"), ["3", "3000"])
     pid = dap.wait_event("process")["body"]["systemProcessId"]

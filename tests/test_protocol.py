@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
-from conftest import REPO, program, tracer_pid
 from dap_client import tcp_client
+from procs import REPO, program, tracer_pid
 
 
 def test_seq_increases_and_responses_answer_their_request(dap):
@@ -57,8 +57,9 @@ def test_framing_errors_are_survived(adapter):
     client.send_raw(b"this is not json")
     client.send_raw(b"[1, 2, 3]")
     client.send_raw(b'{"seq": 50, "type": "request", "arguments": {}}')  # no command
-    client.send_raw(b'{"seq": 51, "type": "request", "command": "threads"}',
-                    header=b"Content-Type: application/json\r\n\r\n")  # no Content-Length
+    client.send_raw(
+        b'{"seq": 51, "type": "request", "command": "threads"}', header=b"Content-Type: application/json\r\n\r\n"
+    )  # no Content-Length
     big = json.dumps({"seq": 52, "type": "request", "command": "threads", "arguments": {"pad": "x" * (10 << 20)}})
     client.send_raw(big.encode())
     no_command = client.response(50)
@@ -90,8 +91,9 @@ def test_stdio_adapter_exits_within_a_second_of_answering_disconnect(adapter, da
 
 
 def test_tcp_serves_independent_sessions_one_after_another(tmp_path, programs):
-    server = subprocess.Popen([sys.executable, "-m", "dap_threads", "--listen", "127.0.0.1:0"], cwd=REPO,
-                              stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dap_threads", "--listen", "127.0.0.1:0"], cwd=REPO, stderr=subprocess.PIPE, text=True
+    )
     try:
         line = server.stderr.readline()
         match = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
@@ -106,7 +108,7 @@ def test_tcp_serves_independent_sessions_one_after_another(tmp_path, programs):
             client.ok("disconnect")
             client.close()
             client.check_schema()
-            from conftest import wait_until
+            from procs import wait_until
 
             wait_until(lambda: tracer_pid(seed.pid) == 0, what="detach")
         assert server.poll() is None, "the server must keep running across sessions"

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from conftest import program, thread_states, tracer_pid, wait_until
+from procs import program, thread_states, tracer_pid, wait_until
 
 
 def untraced(*argv: str) -> subprocess.CompletedProcess[str]:
@@ -83,8 +83,13 @@ def test_a_signal_held_by_a_pause_is_delivered_by_the_detach(tmp_path, programs)
         client.ok("disconnect")
         assert adapter.proc.wait(10) == 0
         client.check_schema()
-        wait_until(lambda: tracer_pid(sig.pid) == 0, what="detach")
-        before = cpu_ticks(sig.pid)
-        wait_until(lambda: cpu_ticks(sig.pid) > before + 5, timeout=3, what=f"signals making progress ({attempt})")
+        pid = sig.pid
+        wait_until(lambda pid=pid: tracer_pid(pid) == 0, what="detach")
+        before = cpu_ticks(pid)
+        wait_until(
+            lambda pid=pid, before=before: cpu_ticks(pid) > before + 5,
+            timeout=3,
+            what=f"signals making progress ({attempt})",
+        )
         sig.kill()
         sig.wait(10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import REPO
+from procs import REPO
 
 
 def run_python(code: str) -> str:

@@ -1,11 +1,11 @@
 """The `dap-threads` command: the adapter (stdio or --listen), and the terminal tools.
 
-    dap-threads                         serve DAP on stdin/stdout (what editors spawn)
-    dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connection
-    dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
-    dap-threads watch PID               print thread events of a running process
-    dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
-    dap-threads ps [--json]             processes this user may trace
+dap-threads                         serve DAP on stdin/stdout (what editors spawn)
+dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connection
+dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
+dap-threads watch PID               print thread events of a running process
+dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
+dap-threads ps [--json]             processes this user may trace
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

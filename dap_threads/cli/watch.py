@@ -11,7 +11,8 @@ import asyncio
 import signal
 import sys
 import time
-from typing import Sequence, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..engine import procfs
 from ..engine.attach import attach
@@ -19,8 +20,8 @@ from ..engine.errors import EngineError
 from ..engine.events import ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
 from ..engine.launch import launch
 from ..engine.reaper import reaper_for
-from ..wakeup import quiet_wakeup_fd
 from ..engine.tracer import Tracer
+from ..wakeup import quiet_wakeup_fd
 
 
 class EventPrinter:
@@ -53,7 +54,11 @@ class EventPrinter:
         if isinstance(event, ThreadStarted):
             name = procfs.thread_name(self.pid, event.tid) or "?"
             self.names[event.tid] = name
-            origin = f" (created by {event.creator})" if event.creator else (" (main)" if event.tid == self.pid else " (existing)")
+            origin = (
+                f" (created by {event.creator})"
+                if event.creator
+                else (" (main)" if event.tid == self.pid else " (existing)")
+            )
             return f"{stamp} started {event.tid} {name}{origin}\n"
         if isinstance(event, ThreadExited):
             name = self.names.pop(event.tid, None) or procfs.thread_name(self.pid, event.tid) or "?"

@@ -94,7 +94,11 @@ class Dispatcher:
         if raw is None:
             raw = {}
         if not isinstance(raw, dict):
-            self._error(request_seq, spec.command, f"{spec.command}: 'arguments' must be a JSON object, not {type(raw).__name__}")
+            self._error(
+                request_seq,
+                spec.command,
+                f"{spec.command}: 'arguments' must be a JSON object, not {type(raw).__name__}",
+            )
             return None
         try:
             return converter.structure(raw, spec.arguments)

@@ -5,7 +5,9 @@ an empty line, then the body. Fed a header block without Content-Length, it
 would read the body as if it were a header line, swallowing the *next*
 frame's header with it, so one bad frame would cost a good one. This reader
 notices such a block, logs it, and skips ahead to the next
-``Content-Length:``, so the next well-formed request is answered. A body cut
+``Content-Length:``, whose line it hands over in place of the empty line, so
+the next well-formed request is answered (``pygls_bridge`` documents the
+loop's contract this relies on). A body cut
 short by end of input is handed over as it is (pygls logs the parse error),
 and the following read reports end of input.
 """
@@ -30,7 +32,6 @@ class FrameReader:
     def __init__(self, stream: asyncio.StreamReader) -> None:
         self._stream = stream
         self._saw_length = False
-        self._pushback = b""
 
     async def readline(self) -> bytes:
         line = await self._next_line()
@@ -59,9 +60,6 @@ class FrameReader:
             return exc.partial or b""
 
     async def _next_line(self) -> bytes:
-        if self._pushback:
-            line, self._pushback = self._pushback, b""
-            return line
         try:
             return await self._stream.readuntil(b"\n")
         except asyncio.IncompleteReadError as exc:
@@ -81,9 +79,9 @@ class FrameReader:
             await self._stream.readexactly(exc.consumed)
             return await self._resync()
         log.error("skipped %d bytes that were not a DAP frame", len(junk) - len(_HEADER))
-        rest = await self._next_line()
-        self._pushback = _HEADER + rest
-        return b"x\r\n"  # a non-empty junk line: pygls ignores it, then reads the pushed-back header
+        line = _HEADER + await self._next_line()
+        self._saw_length = bool(_VALID_LENGTH.fullmatch(line))
+        return line
 
 
 def stream_reader(loop: asyncio.AbstractEventLoop) -> asyncio.StreamReader:

@@ -10,7 +10,7 @@ client sends are ignored, as the spec asks of adapters.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import attrs
 
@@ -20,15 +20,15 @@ import attrs
 @attrs.define
 class InitializeArguments:
     adapterID: str
-    clientID: Optional[str] = None
-    clientName: Optional[str] = None
+    clientID: str | None = None
+    clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
 
 
 @attrs.define
 class AttachArguments:
-    pid: Optional[int] = None
+    pid: int | None = None
     #: VS Code's C/C++ tools name it processId and may send it as a string
     processId: Any = None
     stopOnAttach: bool = False
@@ -38,8 +38,8 @@ class AttachArguments:
 class LaunchArguments:
     program: str
     args: list[str] = attrs.Factory(list)
-    cwd: Optional[str] = None
-    env: Optional[dict[str, str]] = None
+    cwd: str | None = None
+    env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
 
@@ -55,8 +55,8 @@ class ThreadArguments:
 @attrs.define
 class StackTraceArguments:
     threadId: int
-    startFrame: Optional[int] = None
-    levels: Optional[int] = None
+    startFrame: int | None = None
+    levels: int | None = None
 
 
 @attrs.define
@@ -67,20 +67,20 @@ class ScopesArguments:
 @attrs.define
 class VariablesArguments:
     variablesReference: int
-    start: Optional[int] = None
-    count: Optional[int] = None
+    start: int | None = None
+    count: int | None = None
 
 
 @attrs.define
 class DisconnectArguments:
     restart: bool = False
-    terminateDebuggee: Optional[bool] = None
-    suspendDebuggee: Optional[bool] = None
+    terminateDebuggee: bool | None = None
+    suspendDebuggee: bool | None = None
 
 
 @attrs.define
 class TerminateArguments:
-    restart: Optional[bool] = None
+    restart: bool | None = None
 
 
 @attrs.define
@@ -104,9 +104,9 @@ class ThreadsResponseBody:
 
 @attrs.define
 class Source:
-    name: Optional[str] = None
-    path: Optional[str] = None
-    presentationHint: Optional[str] = None
+    name: str | None = None
+    path: str | None = None
+    presentationHint: str | None = None
 
 
 @attrs.define
@@ -115,16 +115,16 @@ class StackFrame:
     name: str
     line: int
     column: int
-    source: Optional[Source] = None
-    instructionPointerReference: Optional[str] = None
-    moduleId: Optional[str] = None
-    presentationHint: Optional[str] = None
+    source: Source | None = None
+    instructionPointerReference: str | None = None
+    moduleId: str | None = None
+    presentationHint: str | None = None
 
 
 @attrs.define
 class StackTraceResponseBody:
     stackFrames: list[StackFrame]
-    totalFrames: Optional[int] = None
+    totalFrames: int | None = None
 
 
 @attrs.define
@@ -132,8 +132,8 @@ class Scope:
     name: str
     variablesReference: int
     expensive: bool
-    presentationHint: Optional[str] = None
-    namedVariables: Optional[int] = None
+    presentationHint: str | None = None
+    namedVariables: int | None = None
 
 
 @attrs.define
@@ -146,8 +146,8 @@ class Variable:
     name: str
     value: str
     variablesReference: int
-    type: Optional[str] = None
-    memoryReference: Optional[str] = None
+    type: str | None = None
+    memoryReference: str | None = None
 
 
 @attrs.define
@@ -157,15 +157,15 @@ class VariablesResponseBody:
 
 @attrs.define
 class ContinueResponseBody:
-    allThreadsContinued: Optional[bool] = None
+    allThreadsContinued: bool | None = None
 
 
 @attrs.define
 class Capabilities:
-    supportsConfigurationDoneRequest: Optional[bool] = None
-    supportsTerminateRequest: Optional[bool] = None
-    supportTerminateDebuggee: Optional[bool] = None
-    supportsSingleThreadExecutionRequests: Optional[bool] = None
+    supportsConfigurationDoneRequest: bool | None = None
+    supportsTerminateRequest: bool | None = None
+    supportTerminateDebuggee: bool | None = None
+    supportsSingleThreadExecutionRequests: bool | None = None
 
 
 # ----- event bodies ---------------------------------------------------------
@@ -180,15 +180,15 @@ class ThreadEventBody:
 @attrs.define
 class StoppedEventBody:
     reason: str
-    threadId: Optional[int] = None
-    allThreadsStopped: Optional[bool] = None
-    description: Optional[str] = None
+    threadId: int | None = None
+    allThreadsStopped: bool | None = None
+    description: str | None = None
 
 
 @attrs.define
 class ContinuedEventBody:
     threadId: int
-    allThreadsContinued: Optional[bool] = None
+    allThreadsContinued: bool | None = None
 
 
 @attrs.define
@@ -199,16 +199,16 @@ class ExitedEventBody:
 @attrs.define
 class OutputEventBody:
     output: str
-    category: Optional[str] = None
+    category: str | None = None
 
 
 @attrs.define
 class ProcessEventBody:
     name: str
-    systemProcessId: Optional[int] = None
-    isLocalProcess: Optional[bool] = None
-    startMethod: Optional[str] = None
-    pointerSize: Optional[int] = None
+    systemProcessId: int | None = None
+    isLocalProcess: bool | None = None
+    startMethod: str | None = None
+    pointerSize: int | None = None
 
 
 @attrs.define
@@ -217,7 +217,7 @@ class ErrorMessage:
 
     id: int
     format: str
-    showUser: Optional[bool] = None
+    showUser: bool | None = None
 
 
 JsonObject = dict[str, Any]

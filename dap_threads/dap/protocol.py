@@ -1,12 +1,7 @@
-"""DAP on pygls's JSON-RPC protocol class.
+"""DAP messages in and out of one connection: requests to the dispatcher, responses and events with ``seq``.
 
-pygls gives us the Content-Length framing reader loop (``pygls.io_.run_async``)
-and the protocol object it feeds. DAP is not JSON-RPC: its messages carry
-``seq``/``type``/``command`` instead of ``jsonrpc``/``id``/``method``, so
-this subclass replaces the three places where pygls interprets messages:
-``structure_message`` (keep plain dicts), ``handle_message`` (dispatch on
-``type``) and ``_send_data`` (DAP framing). Those are pygls internals, which
-is why pyproject.toml pins pygls to one minor version.
+Frames arrive through pygls's reader loop (see ``pygls_bridge``, the only
+module that knows pygls); frames leave through :class:`FrameWriter`.
 """
 
 from __future__ import annotations
@@ -14,17 +9,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from .pygls_import import import_pygls
-
-import_pygls()  # before the first pygls import: keeps start-up fast
-
-from pygls.protocol import JsonRPCProtocol  # noqa: E402
-
-from .converter import converter as dap_converter  # noqa: E402
-from .messages import ErrorMessage  # noqa: E402
-
+from .converter import converter as dap_converter
+from .messages import ErrorMessage
+from .pygls_bridge import FramedTransport
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +65,22 @@ class FrameWriter:
             self._transport.close()
 
 
-class DAPProtocol(JsonRPCProtocol):
+class DAPProtocol(FramedTransport):
     """Reads DAP requests, writes responses and events with increasing ``seq``."""
 
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
         self._seq = 0
+        self._frames: FrameWriter | None = None
         self.on_request: Callable[[dict[str, Any]], None] = lambda message: None
         self.on_message_sent: Callable[[dict[str, Any]], None] | None = None
 
+    def attach_writer(self, frames: FrameWriter) -> None:
+        self._frames = frames
+
     # ----- incoming -------------------------------------------------------
 
-    def structure_message(self, data: dict[str, Any]) -> dict[str, Any]:
-        # json.loads calls this for every nested object too: keep them all plain.
-        return data
-
-    def handle_message(self, message: Any) -> None:
+    def receive(self, message: Any) -> None:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("<-- %.2000s", json.dumps(message))
         if not isinstance(message, dict):
@@ -138,7 +128,7 @@ class DAPProtocol(JsonRPCProtocol):
         )
 
     def _send_data(self, data: Any) -> None:
-        if self.writer is None:
+        if self._frames is None:
             log.error("no transport to send %.200s", data)
             return
         self._seq += 1
@@ -146,7 +136,7 @@ class DAPProtocol(JsonRPCProtocol):
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         if log.isEnabledFor(logging.DEBUG):
             log.debug("--> %.2000s", body)
-        self.writer.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self._frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         if self.on_message_sent is not None:
             self.on_message_sent(message)
 

@@ -7,7 +7,8 @@ is registered (DAP spec, "Capabilities") and nothing else.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
 

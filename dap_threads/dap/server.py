@@ -15,18 +15,14 @@ import os
 import signal
 import sys
 import threading
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
-from .protocol import DAPProtocol, FrameWriter  # first: it imports pygls the fast way
-
-from ..wakeup import quiet_wakeup_fd  # noqa: E402
-
-from pygls.io_ import run_async  # noqa: E402
-from pygls.server import JsonRPCServer  # noqa: E402
-
-from .converter import make_converter  # noqa: E402
-from .dispatch import Dispatcher  # noqa: E402
-from .framing import FrameReader, stream_reader  # noqa: E402
+from ..wakeup import quiet_wakeup_fd
+from .converter import make_converter
+from .dispatch import Dispatcher
+from .framing import FrameReader, stream_reader
+from .protocol import DAPProtocol, FrameWriter
+from .pygls_bridge import new_transport, read_frames
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +43,14 @@ async def serve_connection(
 ) -> None:
     """Serve one client until it disconnects or its input ends; then leave the program as promised."""
     loop = asyncio.get_running_loop()
-    server = JsonRPCServer(DAPProtocol, make_converter)
-    protocol = server.protocol
+    protocol = new_transport(DAPProtocol, make_converter)
     assert isinstance(protocol, DAPProtocol)
     writer = FrameWriter(transport, loop)
-    protocol.set_writer(writer, include_headers=False)
+    protocol.attach_writer(writer)
     session = make_session(protocol, loop)
     dispatcher = Dispatcher(protocol, session)
     stop = threading.Event()
-    reading = loop.create_task(run_async(stop, FrameReader(reader), protocol, logger=log))
+    reading = loop.create_task(read_frames(FrameReader(reader), protocol, stop))
     ended = loop.create_task(session.ended.wait())
     try:
         await asyncio.wait({reading, ended}, return_when=asyncio.FIRST_COMPLETED)

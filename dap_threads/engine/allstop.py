@@ -14,7 +14,7 @@ in /proc (``look_for_zombies``).
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from .events import AllStopped
 

@@ -12,7 +12,7 @@ import asyncio
 import os
 import shutil
 import signal
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import ptrace
 from .errors import LaunchError
@@ -156,7 +156,7 @@ def _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ) -> None:  # pr
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
         os.execve(path, argv, environ)
-    except BaseException as exc:  # noqa: BLE001 - report anything, then leave
+    except BaseException as exc:
         try:
             os.write(err_w, f"{type(exc).__name__}: {exc}".encode())
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from .events import Output
 

@@ -24,14 +24,13 @@ the creator's event claims it (``claim``).
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import signal
 from typing import Protocol
 
-from . import ptrace
 from ..wakeup import quiet_wakeup_fd
+from . import ptrace
 from .owner import claim_ptrace_owner, on_ptrace_owner
 
 log = logging.getLogger(__name__)

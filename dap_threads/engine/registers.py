@@ -35,7 +35,7 @@ X86_64 = Layout(
     sp="rsp",
 )  # fmt: skip
 
-AARCH64 = Layout(names=tuple(f"x{i}" for i in range(31)) + ("sp", "pc", "pstate"), pc="pc", sp="sp")
+AARCH64 = Layout(names=(*(f"x{i}" for i in range(31)), "sp", "pc", "pstate"), pc="pc", sp="sp")
 
 LAYOUTS = {"x86_64": X86_64, "aarch64": AARCH64}
 

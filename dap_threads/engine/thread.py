@@ -18,7 +18,7 @@ class TracedThread:
     after (see ``Tracer._deliver_then_hold``).
     """
 
-    __slots__ = ("tid", "creator", "want_running", "stopped", "group_stop", "exit_announced")
+    __slots__ = ("creator", "exit_announced", "group_stop", "stopped", "tid", "want_running")
 
     def __init__(self, tid: int, creator: int | None, want_running: bool) -> None:
         self.tid = tid

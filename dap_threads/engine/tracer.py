@@ -23,7 +23,7 @@ import logging
 import os
 import signal
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import procfs, ptrace
 from .allstop import AllStop

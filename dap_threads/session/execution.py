@@ -34,5 +34,7 @@ async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResp
 def _known_thread(tracer: Tracer, tid: int) -> None:
     thread = tracer.threads.get(tid)
     if thread is None or thread.exit_announced:
-        raise RequestError(f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
-                           f"the 'threads' request lists the live ones")
+        raise RequestError(
+            f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
+            f"the 'threads' request lists the live ones"
+        )

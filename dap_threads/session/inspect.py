@@ -22,7 +22,9 @@ def _registers_of(session: Session, tid: int) -> dict[str, int]:
     if thread is None or thread.exit_announced:
         raise RequestError(f"no thread {tid} in process {tracer.pid}; the 'threads' request lists the live ones")
     if not thread.stopped:
-        raise RequestError(f"thread {tid} is running: pause it first (its registers can only be read while it is stopped)")
+        raise RequestError(
+            f"thread {tid} is running: pause it first (its registers can only be read while it is stopped)"
+        )
     try:
         return read_registers(tid)
     except OSError as exc:
@@ -57,12 +59,21 @@ async def stack_trace(session: Session, args: m.StackTraceArguments) -> m.StackT
 @request("scopes", m.ScopesArguments)
 async def scopes(session: Session, args: m.ScopesArguments) -> m.ScopesResponseBody:
     if session.frames.frame(args.frameId) is None:
-        raise RequestError(f"no frame {args.frameId}: frame ids last only until the program resumes; ask 'stackTrace' again")
+        raise RequestError(
+            f"no frame {args.frameId}: frame ids last only until the program resumes; ask 'stackTrace' again"
+        )
     reference = session.frames.registers_ref(args.frameId)
     count = len(host_layout().names)
     return m.ScopesResponseBody(
-        scopes=[m.Scope(name="Registers", variablesReference=reference, expensive=False,
-                        presentationHint="registers", namedVariables=count)]
+        scopes=[
+            m.Scope(
+                name="Registers",
+                variablesReference=reference,
+                expensive=False,
+                presentationHint="registers",
+                namedVariables=count,
+            )
+        ]
     )
 
 
@@ -74,8 +85,10 @@ async def variables(session: Session, args: m.VariablesArguments) -> m.Variables
             f"no variables container {args.variablesReference}: references last only until the program resumes"
         )
     registers = _registers_of(session, frame.tid)
-    items = [m.Variable(name=name, value=f"{value:#018x}", variablesReference=0, type="uint64")
-             for name, value in registers.items()]
+    items = [
+        m.Variable(name=name, value=f"{value:#018x}", variablesReference=0, type="uint64")
+        for name, value in registers.items()
+    ]
     start = args.start or 0
     end = start + args.count if args.count else None
     return m.VariablesResponseBody(variables=items[start:end])

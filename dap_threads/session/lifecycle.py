@@ -35,7 +35,7 @@ async def disconnect(session: Session, args: m.DisconnectArguments) -> None:
         tracer.kill(signal.SIGKILL)
         try:
             await asyncio.wait_for(tracer.wait_exit(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise RequestError(f"process {tracer.pid} did not exit after SIGKILL within 5 s") from None
         session.send_terminated(tracer.exit)
     else:

@@ -127,7 +127,7 @@ class Session:
                 tracer.kill()
                 try:
                     await asyncio.wait_for(tracer.wait_exit(), 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     log.error("launched program %d did not die after SIGKILL", tracer.pid)
             else:
                 await tracer.detach()

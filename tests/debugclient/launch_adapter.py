@@ -8,6 +8,6 @@ import sys
 # Run from a checkout even if the package is not installed in this interpreter.
 sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 
-from dap_threads.cli.main import main  # noqa: E402
+from dap_threads.cli.main import main
 
 sys.exit(main(sys.argv[1:]))

@@ -16,13 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Iterator
 
-import pytest
-
-from conftest import REPO, program, thread_states, tracer_pid, wait_until
 from dap_client import DapClient, tcp_client
+from procs import REPO, program, thread_states, tracer_pid, wait_until
 
 #: A thread in ptrace-stop shows "t" in /proc/PID/task/TID/stat; a group-stop of an untraced one "T".
 HELD = "t"
@@ -32,11 +30,17 @@ DEAD = {"Z", "X"}
 # ----- the program as it behaves without us -------------------------------------------
 
 
-def untraced(name: str, *args: object, timeout: float = 120, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
+def untraced(
+    name: str, *args: object, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a testdata program without any tracer: the reference for its output and status."""
-    return subprocess.run([program(name), *map(str, args)], capture_output=True, text=True, timeout=timeout,
-                          env=None if env is None else {**os.environ, **env})
+    return subprocess.run(
+        [program(name), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+    )
 
 
 def stdout_of(client: DapClient) -> str:
@@ -171,8 +175,10 @@ def finish(proc: subprocess.Popen[str], timeout: float = 90, stall: float = 3.0)
             states = states_now(proc.pid)
             proc.kill()
             out, err = proc.communicate()
-            raise AssertionError(f"program {proc.pid} stalled for {stall} s (states {states}); "
-                                 f"stdout {out[-300:]!r} stderr {err[-300:]!r}")
+            raise AssertionError(
+                f"program {proc.pid} stalled for {stall} s (states {states}); "
+                f"stdout {out[-300:]!r} stderr {err[-300:]!r}"
+            )
         if now > deadline:
             proc.kill()
             raise AssertionError(f"program {proc.pid} did not end within {timeout} s")
@@ -184,8 +190,9 @@ def pause(client: DapClient, tid: int, timeout: float = 10) -> dict:
     """pause, then the `stopped` event that answers it (not an earlier one)."""
     mark = len(client.received)
     client.ok("pause", {"threadId": tid}, timeout=timeout)
-    return client.wait_for(lambda m: m.get("event") == "stopped", start=mark, timeout=timeout,
-                           what="stopped event after pause")
+    return client.wait_for(
+        lambda m: m.get("event") == "stopped", start=mark, timeout=timeout, what="stopped event after pause"
+    )
 
 
 def live_tids(client: DapClient, timeout: float = 10) -> list[int]:
@@ -227,7 +234,7 @@ class StormRecord:
 
     def collect(self) -> list[tuple[int, int, int]]:
         """Open the reading end (storm's fopen returns), read every line until storm closes it."""
-        with open(self.path, "r") as fifo:
+        with open(self.path) as fifo:
             text = fifo.read()
         rows = [tuple(map(int, line.split())) for line in text.splitlines() if line.strip()]
         return rows  # type: ignore[return-value]
@@ -247,17 +254,39 @@ class StormRecord:
 class TcpAdapter:
     """``python -m dap_threads --listen ADDRESS``: one server, a session per connection."""
 
-    def __init__(self, directory: Path, address: str = "127.0.0.1:0", *, prefix: Iterable[str] = (),
-                 python: str = sys.executable, env: dict[str, str] | None = None, umask: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        address: str = "127.0.0.1:0",
+        *,
+        prefix: Iterable[str] = (),
+        python: str = sys.executable,
+        env: dict[str, str] | None = None,
+        umask: int | None = None,
+    ) -> None:
         self.log_file = directory / f"adapter-tcp-{time.monotonic_ns()}.log"
         self.stderr_path = directory / f"adapter-tcp-{time.monotonic_ns()}.stderr"
         self._stderr = open(self.stderr_path, "wb")
         preexec = (lambda: os.umask(umask)) if umask is not None else None
         self.proc = subprocess.Popen(
-            [*prefix, python, "-m", "dap_threads", "--listen", address, "--log-file", str(self.log_file),
-             "--log-level", "debug"],
-            cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr,
-            env=env, preexec_fn=preexec,
+            [
+                *prefix,
+                python,
+                "-m",
+                "dap_threads",
+                "--listen",
+                address,
+                "--log-file",
+                str(self.log_file),
+                "--log-level",
+                "debug",
+            ],
+            cwd=REPO,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+            env=env,
+            preexec_fn=preexec,
         )
         self.first_line = wait_until(self._listening_line, timeout=20, what="'listening on' on stderr")
         match = re.fullmatch(r"dap-threads: listening on (\S+)", self.first_line.strip())
@@ -296,13 +325,6 @@ def wait_or_kill(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait()
 
 
-@pytest.fixture
-def tcp_adapter(tmp_path: Path) -> Iterator[TcpAdapter]:
-    server = TcpAdapter(tmp_path)
-    yield server
-    server.stop()
-
-
 # ----- other users ---------------------------------------------------------------------
 
 #: Uids no account uses, so that nothing else on the machine runs as them.
@@ -321,8 +343,13 @@ def python_for(uid: int) -> str | None:
     for candidate in (sys.executable, f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}"):
         if not os.path.exists(candidate):
             continue
-        probe = subprocess.run([*as_user(uid), candidate, "-c", "import dap_threads.cli.main, dap_threads.session"],
-                               cwd=REPO, capture_output=True, env=user_env(), timeout=60)
+        probe = subprocess.run(
+            [*as_user(uid), candidate, "-c", "import dap_threads.cli.main, dap_threads.session"],
+            cwd=REPO,
+            capture_output=True,
+            env=user_env(),
+            timeout=60,
+        )
         if probe.returncode == 0:
             return candidate
     return None
@@ -332,8 +359,12 @@ def user_env() -> dict[str, str]:
     import sysconfig
 
     paths = sysconfig.get_paths()
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), paths["purelib"], paths["platlib"]]),
-            "HOME": "/nonexistent", "PYTHONDONTWRITEBYTECODE": "1"}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), paths["purelib"], paths["platlib"]]),
+        "HOME": "/nonexistent",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
 
 
 def shared_dir() -> Path:
@@ -358,7 +389,11 @@ class UserAdapter:
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
             [*as_user(uid), python, "-m", "dap_threads", "--log-file", str(self.log_file), "--log-level", "debug"],
-            cwd=REPO, env=user_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+            cwd=REPO,
+            env=user_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
         )
 
         def write(data: bytes) -> None:
@@ -377,16 +412,3 @@ class UserAdapter:
         self.client.close()
         wait_or_kill(self.proc)
         self._stderr.close()
-
-
-@pytest.fixture
-def other_users(tmp_path: Path):
-    """(adapter python, shared log dir) for running the adapter as ADAPTER_UID; skips when impossible."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root, to run the adapter and its target as two other uids (setpriv)")
-    python = python_for(ADAPTER_UID)
-    if python is None:
-        pytest.skip(f"no Python interpreter that uid {ADAPTER_UID} may run and that imports this checkout")
-    directory = shared_dir()
-    yield python, directory
-    shutil.rmtree(directory, ignore_errors=True)

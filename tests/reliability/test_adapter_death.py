@@ -18,15 +18,13 @@ How these fail when the promise breaks:
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import struct
 import time
 
 import pytest
-
-from conftest import tracer_pid, wait_until
+from procs import tracer_pid, wait_until
 from reliability_support import (
     HELD,
     all_held,
@@ -37,7 +35,6 @@ from reliability_support import (
     log_errors,
     pause,
     states_now,
-    tcp_adapter,  # noqa: F401  (fixture)
     untraced,
     wait_detached,
 )
@@ -125,7 +122,7 @@ def test_stdin_closed_while_paused_resumes_the_program(adapter, dap, programs):
 
 def _reset(client) -> None:
     """Drop the connection the rude way: RST instead of FIN (SO_LINGER 0)."""
-    sock = client._reader.raw._sock if hasattr(client._reader, "raw") else None  # noqa: SLF001
+    sock = client._reader.raw._sock if hasattr(client._reader, "raw") else None
     if sock is not None:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     client.close()

@@ -49,8 +49,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import program, tracer_pid, wait_until
+from procs import program, tracer_pid, wait_until
 from reliability_support import (
     ADAPTER_UID,
     HELD,
@@ -79,7 +78,7 @@ def _kernel_thread_pids() -> list[int]:
             data = Path(f"/proc/{name}/stat").read_bytes()
         except OSError:
             continue
-        flags = int(data[data.rindex(b")") + 2:].split()[6])
+        flags = int(data[data.rindex(b")") + 2 :].split()[6])
         if flags & 0x00200000:
             pids.append(int(name))
     return sorted(pids)[:5]
@@ -99,8 +98,9 @@ class World:
         1.0 and True into pid 1)."""
         if isinstance(arguments, dict):
             for key in ("pid", "processId"):
-                if key in arguments and not any(type(arguments[key]) is type(p) and arguments[key] == p
-                                                for p in self.pids):
+                if key in arguments and not any(
+                    type(arguments[key]) is type(p) and arguments[key] == p for p in self.pids
+                ):
                     arguments[key] = self.pids[0]
         return arguments
 
@@ -118,8 +118,9 @@ def world(tmp_path_factory):
     popen_user = {"user": uid, "group": uid} if unprivileged else {}
 
     def start(*argv: str, **kwargs) -> subprocess.Popen:
-        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                **popen_user, **kwargs)
+        return subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, **popen_user, **kwargs
+        )
 
     target = start(program("spin"), "3", "-1")
     assert target.stdout.readline().startswith("spin: ready")
@@ -130,10 +131,33 @@ def world(tmp_path_factory):
     else:
         server = TcpAdapter(directory)
     pids: list[Any] = [
-        -(2**63), -(2**31), -1, 0, 2**31 - 1, 2**31, 2**32 + target.pid, 2**63, 2**64, 10**30, 4_000_000,
-        server.proc.pid, target.pid, max(states_now(target.pid)), zombie.pid, *_kernel_thread_pids(),
-        str(target.pid), f" {target.pid} ", "-1", "0x10", "", "pid", 1.5, float(target.pid), None,
-        [target.pid], {"pid": target.pid},
+        -(2**63),
+        -(2**31),
+        -1,
+        0,
+        2**31 - 1,
+        2**31,
+        2**32 + target.pid,
+        2**63,
+        2**64,
+        10**30,
+        4_000_000,
+        server.proc.pid,
+        target.pid,
+        max(states_now(target.pid)),
+        zombie.pid,
+        *_kernel_thread_pids(),
+        str(target.pid),
+        f" {target.pid} ",
+        "-1",
+        "0x10",
+        "",
+        "pid",
+        1.5,
+        float(target.pid),
+        None,
+        [target.pid],
+        {"pid": target.pid},
     ]
     if unprivileged:
         pids += [1, "1", True]  # init (True and "1" become 1): refused to an unprivileged user
@@ -156,18 +180,46 @@ def world(tmp_path_factory):
 
 # ----- strategies -------------------------------------------------------------------------
 
-WEIRD_INTS = st.sampled_from([0, -1, 1, 2, 2**31 - 1, 2**31, -(2**31), 2**32, 2**53 + 1, 2**63, -(2**63), 2**64,
-                              10**30, -(10**30)]) | st.integers()
-SCALARS = (st.none() | st.booleans() | WEIRD_INTS | st.floats(allow_nan=False, allow_infinity=False)
-           | st.text(max_size=12))
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
-                                                                                           max_size=3),
-                    max_leaves=8)
-UNKNOWN_COMMANDS = st.sampled_from(["setBreakpoints", "evaluate", "stepIn", "restart", "", " threads", "THREADS",
-                                    "__init__", "request", "launch\x00", "attach/../x"]) | st.text(max_size=10)
+WEIRD_INTS = (
+    st.sampled_from(
+        [0, -1, 1, 2, 2**31 - 1, 2**31, -(2**31), 2**32, 2**53 + 1, 2**63, -(2**63), 2**64, 10**30, -(10**30)]
+    )
+    | st.integers()
+)
+SCALARS = (
+    st.none() | st.booleans() | WEIRD_INTS | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+UNKNOWN_COMMANDS = st.sampled_from(
+    [
+        "setBreakpoints",
+        "evaluate",
+        "stepIn",
+        "restart",
+        "",
+        " threads",
+        "THREADS",
+        "__init__",
+        "request",
+        "launch\x00",
+        "attach/../x",
+    ]
+) | st.text(max_size=10)
 # Not spin or storm: random arguments could ask for tens of thousands of threads.
-SAFE_PROGRAMS = [program("exitcode"), "/nonexistent/program", "", "/etc/passwd", "/tmp",
-                 "no-such-program-dap-threads", "./no/such", "/bin/true"]
+SAFE_PROGRAMS = [
+    program("exitcode"),
+    "/nonexistent/program",
+    "",
+    "/etc/passwd",
+    "/tmp",
+    "no-such-program-dap-threads",
+    "./no/such",
+    "/bin/true",
+]
 
 
 def valueish(good):
@@ -181,27 +233,38 @@ def arguments_for(command: str, world: World):
     # as our own user, a random pid could be this very test run (and a pause would stop it).
     pids = st.sampled_from(world.pids) | WEIRD_INTS if world.unprivileged else st.sampled_from(world.pids)
     templates = {
-        "initialize": st.fixed_dictionaries({"adapterID": valueish(st.text(max_size=8))},
-                                            optional={"clientID": JSON, "linesStartAt1": valueish(st.booleans())}),
-        "attach": st.fixed_dictionaries({}, optional={"pid": pids,
-                                                      "processId": st.sampled_from(world.pids),
-                                                      "stopOnAttach": valueish(st.booleans())}),
+        "initialize": st.fixed_dictionaries(
+            {"adapterID": valueish(st.text(max_size=8))},
+            optional={"clientID": JSON, "linesStartAt1": valueish(st.booleans())},
+        ),
+        "attach": st.fixed_dictionaries(
+            {},
+            optional={"pid": pids, "processId": st.sampled_from(world.pids), "stopOnAttach": valueish(st.booleans())},
+        ),
         "launch": st.fixed_dictionaries(
             {"program": st.sampled_from(SAFE_PROGRAMS) | st.text(max_size=10).map(lambda t: "/nonexistent/" + t)},
-            optional={"args": valueish(st.lists(st.text(max_size=6), max_size=3)),
-                      "cwd": valueish(st.sampled_from(["/", "/nonexistent", "/etc/passwd"])),
-                      "env": valueish(st.dictionaries(st.text(min_size=1, max_size=4).filter(lambda k: "=" not in k
-                                                                                            and "\x00" not in k),
-                                                      st.text(max_size=4).filter(lambda v: "\x00" not in v),
-                                                      max_size=2)),
-                      "stopOnEntry": valueish(st.booleans())}),
+            optional={
+                "args": valueish(st.lists(st.text(max_size=6), max_size=3)),
+                "cwd": valueish(st.sampled_from(["/", "/nonexistent", "/etc/passwd"])),
+                "env": valueish(
+                    st.dictionaries(
+                        st.text(min_size=1, max_size=4).filter(lambda k: "=" not in k and "\x00" not in k),
+                        st.text(max_size=4).filter(lambda v: "\x00" not in v),
+                        max_size=2,
+                    )
+                ),
+                "stopOnEntry": valueish(st.booleans()),
+            },
+        ),
         "pause": st.fixed_dictionaries({"threadId": tids}),
         "continue": st.fixed_dictionaries({"threadId": tids}, optional={"singleThread": valueish(st.booleans())}),
-        "stackTrace": st.fixed_dictionaries({"threadId": tids},
-                                            optional={"startFrame": WEIRD_INTS, "levels": WEIRD_INTS}),
+        "stackTrace": st.fixed_dictionaries(
+            {"threadId": tids}, optional={"startFrame": WEIRD_INTS, "levels": WEIRD_INTS}
+        ),
         "scopes": st.fixed_dictionaries({"frameId": WEIRD_INTS}),
-        "variables": st.fixed_dictionaries({"variablesReference": WEIRD_INTS},
-                                           optional={"start": WEIRD_INTS, "count": WEIRD_INTS}),
+        "variables": st.fixed_dictionaries(
+            {"variablesReference": WEIRD_INTS}, optional={"start": WEIRD_INTS, "count": WEIRD_INTS}
+        ),
         "threads": st.just({}),
         "configurationDone": st.just({}),
     }
@@ -246,8 +309,7 @@ def request_frame(draw, world: World, commands) -> Frame:
     arguments = draw(st.none() | arguments_for(command if isinstance(command, str) else "", world))
     if arguments is not None:
         message["arguments"] = arguments
-    message.update(draw(st.dictionaries(st.sampled_from(["extra", "__proto__", "body", "success"]), JSON,
-                                        max_size=1)))
+    message.update(draw(st.dictionaries(st.sampled_from(["extra", "__proto__", "body", "success"]), JSON, max_size=1)))
     seq = next(world.seqs)
     message["seq"] = seq
     extra = draw(st.sampled_from([None, None, None, b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n"]))
@@ -267,29 +329,38 @@ BAD_SEQS = [None, "1", 1.5, [], {}, True, 0, -1, 2**31, 2**63]
 
 @st.composite
 def junk_frame(draw) -> Frame:
-    kinds = ["not-json", "not-object", "not-request", "no-length", "zero-length", "bad-length", "bare-crlf",
-             "invalid-utf8"] + (["bad-seq"] if FUZZ_BAD_SEQS else []) + (
-        ["short-length"] if FUZZ_SHORT_LENGTH_MIDSTREAM else [])
+    kinds = (
+        ["not-json", "not-object", "not-request", "no-length", "zero-length", "bad-length", "bare-crlf", "invalid-utf8"]
+        + (["bad-seq"] if FUZZ_BAD_SEQS else [])
+        + (["short-length"] if FUZZ_SHORT_LENGTH_MIDSTREAM else [])
+    )
     kind = draw(st.sampled_from(kinds))
     if kind == "short-length":
         body = json.dumps({"seq": 5, "type": "request", "command": "threads"}).encode()
         return Frame(b"Content-Length: %d\r\n\r\n" % (len(body) - draw(st.integers(1, len(body) - 1))) + body)
     if kind == "not-json":
-        text = draw(st.sampled_from([b"{", b"{\"seq\": 1,", b"nul", b"NaN", b"{'a': 1}", b"\x00\x01"]))
+        text = draw(st.sampled_from([b"{", b'{"seq": 1,', b"nul", b"NaN", b"{'a': 1}", b"\x00\x01"]))
         return Frame(frame_bytes(text))
     if kind == "not-object":
         value = draw(st.lists(JSON, max_size=3) | SCALARS)
         return Frame(frame_bytes(json.dumps(value).encode()))
     if kind == "not-request":
-        message = {"seq": draw(WEIRD_INTS), "type": draw(st.sampled_from(["event", "response", "", "REQUEST", 5])),
-                   "event": "x", "request_seq": draw(WEIRD_INTS), "success": draw(JSON)}
+        message = {
+            "seq": draw(WEIRD_INTS),
+            "type": draw(st.sampled_from(["event", "response", "", "REQUEST", 5])),
+            "event": "x",
+            "request_seq": draw(WEIRD_INTS),
+            "success": draw(JSON),
+        }
         return Frame(frame_bytes(json.dumps(message).encode()))
     if kind == "bad-seq":
         message = {"seq": draw(st.sampled_from(BAD_SEQS)), "type": "request", "command": "threads"}
         return Frame(frame_bytes(json.dumps(message).encode()))
     if kind == "no-length":
-        return Frame(b"Content-Type: application/json\r\n\r\n" + json.dumps({"seq": 1, "type": "request",
-                                                                               "command": "threads"}).encode())
+        return Frame(
+            b"Content-Type: application/json\r\n\r\n"
+            + json.dumps({"seq": 1, "type": "request", "command": "threads"}).encode()
+        )
     if kind == "zero-length":
         return Frame(b"Content-Length: 0\r\n\r\n")
     if kind == "bad-length":
@@ -311,20 +382,33 @@ def terminal_frame(draw) -> Frame:
         return Frame(b"Content-Length: %d\r\n\r\n" % (len(body) + draw(st.integers(1, 10**6))) + body, desync=True)
     if kind == "half-header":
         return Frame(b"Content-Len", desync=True)
-    return Frame(b"Content-Length: %d\r\n\r\n" % (len(body) - draw(st.integers(1, len(body) - 1))) + body,
-                 desync=True)
+    return Frame(b"Content-Length: %d\r\n\r\n" % (len(body) - draw(st.integers(1, len(body) - 1))) + body, desync=True)
 
 
 def commands_strategy(include_lifecycle: bool):
-    known = ["threads", "pause", "continue", "stackTrace", "scopes", "variables", "configurationDone", "attach",
-             "launch", "initialize"]
+    known = [
+        "threads",
+        "pause",
+        "continue",
+        "stackTrace",
+        "scopes",
+        "variables",
+        "configurationDone",
+        "attach",
+        "launch",
+        "initialize",
+    ]
     return st.sampled_from(known) | UNKNOWN_COMMANDS
 
 
 def frames_strategy(world: World, max_size: int):
-    return st.lists(st.one_of(request_frame(world, commands_strategy(False)), request_frame(world,
-                                                                                              commands_strategy(False)),
-                              junk_frame()), min_size=1, max_size=max_size)
+    return st.lists(
+        st.one_of(
+            request_frame(world, commands_strategy(False)), request_frame(world, commands_strategy(False)), junk_frame()
+        ),
+        min_size=1,
+        max_size=max_size,
+    )
 
 
 # ----- checking one exchange ---------------------------------------------------------------
@@ -337,8 +421,12 @@ def exchange(client, frames: list[Frame], world: World, timeout: float = 20) -> 
         client.send_raw(b"", header=frame.data)
     sentinel = next(world.seqs)
     client.send({"seq": sentinel, "type": "request", "command": "threads"})
-    client.wait_for(lambda m: m.get("type") == "response" and m.get("request_seq") == sentinel, start=mark,
-                    timeout=timeout, what="the sentinel's response")
+    client.wait_for(
+        lambda m: m.get("type") == "response" and m.get("request_seq") == sentinel,
+        start=mark,
+        timeout=timeout,
+        what="the sentinel's response",
+    )
     responses = [m for m in client.received[mark:] if m.get("type") == "response"]
     by_seq: dict[Any, list[dict]] = {}
     for response in responses:
@@ -356,8 +444,9 @@ def exchange(client, frames: list[Frame], world: World, timeout: float = 20) -> 
 
 
 def fuzz_settings(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                    print_blob=True)
+    return settings(
+        max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None, print_blob=True
+    )
 
 
 @fuzz_settings(400)
@@ -404,11 +493,14 @@ def test_fuzzed_sessions_that_vanish_never_leave_the_program_traced_or_stopped(w
         client.check_schema()
     finally:
         if reset:
-            sock = client._reader.raw._sock  # noqa: SLF001
+            sock = client._reader.raw._sock
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         client.close()
-    wait_until(lambda: none_held(world.target.pid), timeout=10,
-               what=f"target untraced and running again (states {states_now(world.target.pid)})")
+    wait_until(
+        lambda: none_held(world.target.pid),
+        timeout=10,
+        what=f"target untraced and running again (states {states_now(world.target.pid)})",
+    )
     assert world.server.proc.poll() is None
     assert world.target.poll() is None, "the fuzzer's session killed the target"
 
@@ -495,7 +587,8 @@ def test_attach_to_processes_that_exit_during_the_attach_never_hangs_the_adapter
 
 
 def test_attach_to_a_process_exiting_during_the_attach_says_it_exited_not_permission_denied(
-        tcp_adapter_for_races, programs):
+    tcp_adapter_for_races, programs
+):
     """Hammer the moment a process turns zombie: the delay before attach adapts so the
     attach keeps landing right at the exit (too early: it succeeds; too late: the
     zombie check answers). Stops at the first wrong message; ~2% of attempts here hit

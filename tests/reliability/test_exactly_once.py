@@ -28,7 +28,7 @@ import collections
 import os
 import time
 
-from conftest import program, wait_until
+from procs import program, wait_until
 from reliability_support import StormRecord, assert_exactly_once, live_tids, stdout_of
 
 TOTAL, BATCH = 20000, 64
@@ -51,8 +51,11 @@ def test_storm_of_20000_threads_launched_announces_each_thread_started_and_exite
     try:
         dap.launch(program("storm"), [str(TOTAL), str(BATCH)], env=record.env)
         pid = dap.events("process")[0]["body"]["systemProcessId"]
-        dap.wait_for(lambda m: m.get("event") == "output" and "storm:" in m["body"]["output"], timeout=180,
-                     what="storm's result line")
+        dap.wait_for(
+            lambda m: m.get("event") == "output" and "storm:" in m["body"]["output"],
+            timeout=180,
+            what="storm's result line",
+        )
         _only_main_left(dap, pid)
         rows = record.collect()
     finally:
@@ -93,8 +96,9 @@ def test_storm_attached_mid_flight_announces_each_thread_exactly_once(dap, progr
     dap.wait_event("terminated", timeout=30)
 
     # The attach really happened mid-storm: threads started both before and after it.
-    assert any(ns < before_attach for _, _, ns in rows) and any(ns > attached for _, _, ns in rows), \
+    assert any(ns < before_attach for _, _, ns in rows) and any(ns > attached for _, _, ns in rows), (
         "the attach did not land inside the storm; the test proves nothing"
+    )
     assert_exactly_once(dap, ended=True)
     started = collections.Counter(dap.thread_events("started"))
     assert started.pop(storm.pid) == 1
@@ -103,8 +107,11 @@ def test_storm_attached_mid_flight_announces_each_thread_exactly_once(dap, progr
     unknown = set(started) - set(in_record)
     assert not unknown, f"started events for tids the program never had: {sorted(unknown)[:10]}"
     # Each tid: at least its lifetimes begun after the attach, at most all of them.
-    wrong = {tid: (after[tid], started[tid], in_record[tid]) for tid in in_record
-             if not after[tid] <= started[tid] <= in_record[tid]}
+    wrong = {
+        tid: (after[tid], started[tid], in_record[tid])
+        for tid in in_record
+        if not after[tid] <= started[tid] <= in_record[tid]
+    }
     assert not wrong, f"(started after attach, announced, lifetimes) out of bounds for {dict(list(wrong.items())[:10])}"
     assert sum(after.values()) > TOTAL // 4
 
@@ -130,9 +137,13 @@ def test_threads_created_by_non_main_threads_during_the_attach_are_each_announce
     assert proc.wait(30) == 0
     dap.wait_event("terminated", timeout=30)
     assert len(rows) == 10000
-    assert any(ns < before_attach for _, ns in rows) and any(ns > attached for _, ns in rows), \
-        ("the attach did not land while the chains were running; the test proves nothing",
-         min(ns for _, ns in rows), max(ns for _, ns in rows), before_attach, attached)
+    assert any(ns < before_attach for _, ns in rows) and any(ns > attached for _, ns in rows), (
+        "the attach did not land while the chains were running; the test proves nothing",
+        min(ns for _, ns in rows),
+        max(ns for _, ns in rows),
+        before_attach,
+        attached,
+    )
     assert_exactly_once(dap, ended=True)
     started = collections.Counter(dap.thread_events("started"))
     assert started.pop(proc.pid) == 1
@@ -140,6 +151,9 @@ def test_threads_created_by_non_main_threads_during_the_attach_are_each_announce
     after = collections.Counter(tid for tid, ns in rows if ns > attached)
     unknown = set(started) - set(in_record)
     assert not unknown, f"started events for tids the program never had: {sorted(unknown)[:10]}"
-    wrong = {tid: (after[tid], started[tid], in_record[tid]) for tid in in_record
-             if not after[tid] <= started[tid] <= in_record[tid]}
+    wrong = {
+        tid: (after[tid], started[tid], in_record[tid])
+        for tid in in_record
+        if not after[tid] <= started[tid] <= in_record[tid]
+    }
     assert not wrong, f"(started after attach, announced, lifetimes) out of bounds for {dict(list(wrong.items())[:10])}"

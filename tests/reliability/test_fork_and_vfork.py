@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO, program, tracer_pid
+from procs import REPO, program, tracer_pid
 from reliability_support import HELD, assert_exactly_once, finish, launch_to_end, states_now, stdout_of, untraced
 
 SPAWNER = Path(__file__).resolve().parent / "spawner.py"
@@ -53,8 +52,12 @@ def test_forks_during_pauses_leave_no_child_stopped(dap):
         response = dap.request("pause", {"threadId": pid}, timeout=10)
         if not response["success"]:
             break
-        dap.wait_for(lambda m: m.get("event") in ("stopped", "exited"), start=dap.received.index(response),
-                     timeout=10, what="stopped after pause")
+        dap.wait_for(
+            lambda m: m.get("event") in ("stopped", "exited"),
+            start=dap.received.index(response),
+            timeout=10,
+            what="stopped after pause",
+        )
         if not dap.events("exited"):
             pauses += 1
             dap.ok("continue", {"threadId": pid})
@@ -66,8 +69,14 @@ def test_forks_during_pauses_leave_no_child_stopped(dap):
 
 
 def test_children_of_an_attached_program_run_untraced_and_are_not_left_stopped(dap, programs):
-    proc = subprocess.Popen([sys.executable, str(SPAWNER), "25"], cwd=REPO, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(SPAWNER), "25"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     programs.started.append(proc)
     assert proc.stdout.readline().startswith("spawner: ready")
     dap.attach(proc.pid)

@@ -25,8 +25,7 @@ import signal
 import time
 
 import pytest
-
-from conftest import tracer_pid, wait_until
+from procs import tracer_pid, wait_until
 from reliability_support import HELD, all_held, live_tids, pause, states_now, wait_detached
 
 STOPPED_STATES = {"T", "t"}
@@ -51,6 +50,7 @@ def is_frozen(pid: int, window: float = 0.4) -> bool:
 
 def parent_sees(pid: int, flag: int, timeout: float = 5) -> int:
     """What the parent's waitid reports: CLD_STOPPED for WSTOPPED, CLD_CONTINUED for WCONTINUED."""
+
     def report():
         result = os.waitid(os.P_PID, pid, flag | os.WNOHANG)
         return result.si_code if result is not None else None
@@ -75,6 +75,7 @@ def stop_and_continue(pid: int, during=lambda: None) -> None:
 def spinning(programs):
     def start():
         return programs.start("spin", 3, -1, wait_line="spin: ready")
+
     return start
 
 

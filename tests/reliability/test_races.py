@@ -28,11 +28,9 @@ import threading
 import time
 
 import pytest
-
-from conftest import program, wait_until
+from procs import program, wait_until
 from reliability_support import (
     DEAD,
-    tcp_adapter,  # noqa: F401  (fixture)
     HELD,
     StormRecord,
     assert_exactly_once,
@@ -72,8 +70,9 @@ def test_pause_during_a_thread_storm_holds_every_thread_including_clones_in_flig
             dap.ok("continue", {"threadId": pid})
             time.sleep(0.007 * (pauses % 5))
         assert pauses >= 15, "the storm ended before the pauses could race it; the test proves nothing"
-        dap.wait_for(lambda m: m.get("event") == "output" and "storm:" in m["body"]["output"], timeout=120,
-                     what="storm's result")
+        dap.wait_for(
+            lambda m: m.get("event") == "output" and "storm:" in m["body"]["output"], timeout=120, what="storm's result"
+        )
         rows = record.collect()
     finally:
         record.release()
@@ -104,8 +103,11 @@ def test_pause_while_threads_create_threads_holds_every_one(dap, tmp_path):
         dap.ok("continue", {"threadId": pid})
         time.sleep(0.005 * (len(windows) % 4))
     assert len(windows) >= 10, "chains ended before the pauses could race it"
-    dap.wait_for(lambda m: m.get("event") == "output" and "chains: done 4800" in m["body"]["output"], timeout=60,
-                 what="chains done")
+    dap.wait_for(
+        lambda m: m.get("event") == "output" and "chains: done 4800" in m["body"]["output"],
+        timeout=60,
+        what="chains done",
+    )
     rows = [tuple(map(int, line.split())) for line in record.read_text().splitlines()]
     ran_while_paused = [(tid, ns) for tid, ns in rows for start, end in windows if start < ns < end]
     assert not ran_while_paused, f"threads started while the program was paused: {ran_while_paused[:5]}"
@@ -173,13 +175,16 @@ def test_requests_are_answered_promptly_while_hundreds_of_threads_keep_creating_
     def timed(what: str, call) -> None:
         started = time.monotonic()
         call()
-        latencies[what] = (round(time.monotonic() - started, 2),
-                           "program still running" if chains.poll() is None else "answered after the program ended")
+        latencies[what] = (
+            round(time.monotonic() - started, 2),
+            "program still running" if chains.poll() is None else "answered after the program ended",
+        )
 
     timed("configurationDone", lambda: client.call("configurationDone"))
     for n in range(3):
         timed(f"threads #{n}", lambda: client.call("threads"))
     if chains.poll() is None:
+
         def pause_until_stopped():
             at = client.call("pause", {"threadId": chains.pid})
             client.wait(b'"event":"stopped"', after=at)
@@ -189,8 +194,11 @@ def test_requests_are_answered_promptly_while_hundreds_of_threads_keep_creating_
     out, _ = chains.communicate(timeout=120)
     client.sock.close()
     assert chains.returncode == 0 and out == "chains: done 36000\n"
-    slow = {what: t for what, t in latencies.items()
-            if t[0] > (2.0 if what.startswith("pause") else 1.0) or t[1] != "program still running"}
+    slow = {
+        what: t
+        for what, t in latencies.items()
+        if t[0] > (2.0 if what.startswith("pause") else 1.0) or t[1] != "program still running"
+    }
     assert not slow, f"requests starved while the program floods the adapter with clone events: {slow}"
 
 
@@ -216,7 +224,9 @@ def test_exec_from_a_non_main_thread_keeps_events_exactly_once_attached(dap, pro
     dap.attach(execer.pid)
     out, err = execer.communicate(timeout=30)
     assert execer.returncode == 0, err
-    assert out.startswith("execer: exec from thread tid=") and out.endswith(f"after exec, pid={execer.pid} tid={execer.pid}\n")
+    assert out.startswith("execer: exec from thread tid=") and out.endswith(
+        f"after exec, pid={execer.pid} tid={execer.pid}\n"
+    )
     dap.wait_event("terminated", timeout=10)
     history = assert_exactly_once(dap, ended=True)
     former = int(out.split("tid=")[1].split()[0])
@@ -236,8 +246,12 @@ def test_exec_from_a_non_main_thread_launched_and_paused_around_the_exec(dap):
         if not response["success"]:
             break  # the program ended between our check and the request: a clear error, fine
         mark = dap.received.index(response)
-        dap.wait_for(lambda m: m.get("event") in ("stopped", "exited"), start=mark, timeout=10,
-                     what="stopped (or exited) after pause")
+        dap.wait_for(
+            lambda m: m.get("event") in ("stopped", "exited"),
+            start=mark,
+            timeout=10,
+            what="stopped (or exited) after pause",
+        )
         pauses += 1
         if dap.events("exited"):
             break
@@ -278,6 +292,7 @@ def test_pause_with_a_zombie_leader_completes_without_asking_for_threads_first(d
     dap.launch(program("leader_exit"), ["3", "1500"])
     pid = dap.events("process")[0]["body"]["systemProcessId"]
     wait_until(lambda: states_now(pid).get(pid) in DEAD, what="zombie leader")
+
     # The leader can turn zombie before the client has read the workers' started events.
     def announced_workers() -> list[int]:
         return [t for t in dap.thread_events("started") if t != pid]
@@ -294,15 +309,21 @@ def test_pause_with_a_zombie_leader_completes_without_asking_for_threads_first(d
     assert assert_exactly_once(dap, ended=True)[pid] == ["started", "exited"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known limit: attach refuses a live process whose main thread called pthread_exit, with a message "
-    "that says so (tests/test_errors.py). Tracing the rest needs engine/attach.py to seize the other "
-    "threads (PTRACE_SEIZE of the zombie leader fails with EPERM) and Tracer to end the process when "
-    "the last traced thread is reaped"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known limit: attach refuses a live process whose main thread called pthread_exit, with a message "
+        "that says so (tests/test_errors.py). Tracing the rest needs engine/attach.py to seize the other "
+        "threads (PTRACE_SEIZE of the zombie leader fails with EPERM) and Tracer to end the process when "
+        "the last traced thread is reaped"
+    ),
+)
 def test_attach_to_a_process_whose_main_thread_already_exited_traces_the_rest(dap, programs):
     leader = programs.start("leader_exit", 4, 1500, wait_line="leader_exit: pid=")
-    wait_until(lambda: states_now(leader.pid).get(leader.pid) in DEAD and len(states_now(leader.pid)) == 5,
-               what="zombie leader with 4 live workers")
+    wait_until(
+        lambda: states_now(leader.pid).get(leader.pid) in DEAD and len(states_now(leader.pid)) == 5,
+        what="zombie leader with 4 live workers",
+    )
     dap.attach(leader.pid)
     workers = live_tids(dap)
     assert sorted(workers) == sorted(t for t in states_now(leader.pid) if t != leader.pid)

@@ -27,8 +27,7 @@ import sys
 
 import psutil
 import pytest
-
-from conftest import REPO, program, tracer_pid, wait_until
+from procs import tracer_pid, wait_until
 from reliability_support import (
     ADAPTER_UID,
     TARGET_UID,
@@ -36,7 +35,6 @@ from reliability_support import (
     UserAdapter,
     as_user,
     mode_of,
-    other_users,  # noqa: F401  (fixture)
     shared_dir,
     stdout_of,
 )
@@ -55,8 +53,9 @@ def test_tcp_listen_without_a_host_binds_loopback_only_and_says_so_on_stderr(tmp
     server = TcpAdapter(tmp_path, "0")
     try:
         assert server.where.startswith("127.0.0.1:"), server.first_line
-        listening = [c for c in psutil.Process(server.proc.pid).net_connections(kind="inet")
-                     if c.status == psutil.CONN_LISTEN]
+        listening = [
+            c for c in psutil.Process(server.proc.pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN
+        ]
         assert [c.laddr.ip for c in listening] == ["127.0.0.1"], listening
         for address in _other_addresses():
             with pytest.raises(OSError):
@@ -86,9 +85,17 @@ def test_unix_socket_is_mode_0600_even_under_umask_000_and_other_users_cannot_co
         assert mode_of(path) == 0o600, oct(mode_of(path))
         if os.geteuid() == 0:
             probe = subprocess.run(
-                [*as_user(ADAPTER_UID), sys.executable, "-c",
-                 "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])", str(path)],
-                capture_output=True, text=True, timeout=30)
+                [
+                    *as_user(ADAPTER_UID),
+                    sys.executable,
+                    "-c",
+                    "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
+                    str(path),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert probe.returncode != 0 and "PermissionError" in probe.stderr, probe.stderr
         # The owner connects fine.
         sock = socket.socket(socket.AF_UNIX)

@@ -24,13 +24,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-from conftest import program
+from procs import program
 from reliability_support import (
     all_held,
     assert_exactly_once,
@@ -45,8 +43,7 @@ JAVA_SOURCE = Path(__file__).resolve().parent / "java" / "ThreadsAndNulls.java"
 
 
 def signals_result(nthreads: int, rounds: int) -> str:
-    return (f"signals: usr1={nthreads * rounds} usr2={rounds} rt={rounds} "
-            f"payload_sum={rounds * (rounds + 1) // 2}\n")
+    return f"signals: usr1={nthreads * rounds} usr2={rounds} rt={rounds} payload_sum={rounds * (rounds + 1) // 2}\n"
 
 
 def test_signal_heavy_program_launched_prints_the_same_result_as_untraced(dap):
