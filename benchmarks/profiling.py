@@ -37,7 +37,7 @@ WATCH = [
     ("engine/reaper.py", "drain"),
     ("engine/tracer.py", "on_wait_status"),
     ("engine/tracer.py", "_on_clone"),
-    ("engine/tracer.py", "after_drain"),
+    ("engine/tracer.py", "publish"),
     ("engine/thread.py", "resume"),
     ("engine/ptrace.py", "_call"),
     ("engine/ptrace.py", "get_event_msg"),

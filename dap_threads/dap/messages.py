@@ -160,14 +160,6 @@ class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
 
-@attrs.define
-class Capabilities:
-    supportsConfigurationDoneRequest: bool | None = None
-    supportsTerminateRequest: bool | None = None
-    supportTerminateDebuggee: bool | None = None
-    supportsSingleThreadExecutionRequests: bool | None = None
-
-
 # ----- event bodies ---------------------------------------------------------
 
 
@@ -218,6 +210,3 @@ class ErrorMessage:
     id: int
     format: str
     showUser: bool | None = None
-
-
-JsonObject = dict[str, Any]

@@ -38,10 +38,6 @@ class AllStop:
         self._waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
 
-    @property
-    def in_progress(self) -> bool:
-        return self._awaiting is not None
-
     def begin(self, not_stopped: set[int], announce: AllStopped | None) -> asyncio.Future[None]:
         """Start (or join) an all-stop; the future resolves when no thread is awaited."""
         waiter: asyncio.Future[None] = self._loop.create_future()

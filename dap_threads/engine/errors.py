@@ -11,11 +11,3 @@ class AttachError(EngineError):
 
 class LaunchError(EngineError):
     pass
-
-
-class NotStoppedError(EngineError):
-    """The operation needs the thread in ptrace-stop (paused)."""
-
-
-class UnknownThreadError(EngineError):
-    pass

@@ -134,11 +134,21 @@ class _FirstStop:
         if not self._future.done():
             self._future.set_result(status)
 
-    def after_drain(self) -> None:
+    def publish(self) -> None:
         pass
 
 
-def _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ) -> None:  # pragma: no cover - runs in the fork
+def _child(  # pragma: no cover - runs in the fork
+    go_r: int,
+    go_w: int,
+    err_w: int,
+    out: tuple[int, int] | None,
+    err: tuple[int, int] | None,
+    cwd: str | None,
+    path: str,
+    argv: list[str],
+    environ: dict[str, str],
+) -> None:
     try:
         os.close(go_w)
         os.read(go_r, 1)  # wait until the parent has seized us

@@ -12,6 +12,7 @@ with ESRCH. ``owner.on_ptrace_owner`` asserts that where it matters.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -72,7 +73,19 @@ def _call(request: int, tid: int, addr: int | None, data: int | ctypes.c_void_p 
         errno = ctypes.get_errno()
         if errno:
             raise OSError(errno, f"ptrace request {request:#x} on {tid}: {os.strerror(errno)}")
-    return result
+    return int(result)
+
+
+def tracee_may_be_gone() -> contextlib.suppress:
+    """Wrap a request on a tracee that may have died since its last report.
+
+    A thread can be killed at any moment (SIGKILL needs no ptrace-stop: man 2
+    ptrace, "Death under ptrace"); requests on it then fail with ESRCH, which
+    ``_call`` raises as ProcessLookupError. Its exit status is already on its
+    way to waitpid, which is where the tracer learns of the death, so the
+    failed request needs nothing else.
+    """
+    return contextlib.suppress(ProcessLookupError)
 
 
 def seize(tid: int, options: int) -> None:
@@ -113,4 +126,4 @@ def get_regset(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:
     """Read NT_PRSTATUS (the general-purpose registers) into ``buffer``; returns bytes filled."""
     iov = Iovec(ctypes.addressof(buffer), len(buffer))
     _call(PTRACE_GETREGSET, tid, NT_PRSTATUS, ctypes.addressof(iov))
-    return iov.iov_len
+    return int(iov.iov_len)

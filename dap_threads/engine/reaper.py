@@ -44,7 +44,7 @@ class StatusSink(Protocol):
 
     def on_wait_status(self, tid: int, status: int) -> None: ...
 
-    def after_drain(self) -> None: ...
+    def publish(self) -> None: ...
 
 
 class StopAwaiter(StatusSink, Protocol):
@@ -102,7 +102,7 @@ class Reaper:
         # saw has been resumed: the slow work stays off the traced threads' path.
         for sink in touched.values():
             try:
-                sink.after_drain()
+                sink.publish()
             except Exception:
                 log.exception("tracer failed while publishing events")
 

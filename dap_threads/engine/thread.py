@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-
 from . import ptrace
 
 
@@ -28,21 +26,16 @@ class TracedThread:
         self.group_stop = False
         self.exit_announced = False
 
-    def resume(self, signal: int = 0) -> None:
+    def leave_stop(self, signal: int = 0) -> None:
         """Leave the ptrace-stop, delivering ``signal`` (man 2 ptrace, "Signal-delivery-stop":
         a signal not re-injected is suppressed), or staying in a group-stop."""
-        try:
+        with ptrace.tracee_may_be_gone():
             if self.group_stop:
                 # man 2 ptrace, "PTRACE_LISTEN": a seized tracee in group-stop
                 # stays stopped (as it would untraced) but reports SIGCONT.
                 ptrace.listen(self.tid)
             else:
                 ptrace.cont(self.tid, signal)
-        except OSError as exc:
-            # ESRCH: it was killed (SIGKILL needs no ptrace-stop); its exit
-            # status is on its way to waitpid.
-            if exc.errno != errno.ESRCH:
-                raise
         self.stopped = False
 
     def __repr__(self) -> str:

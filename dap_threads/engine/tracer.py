@@ -18,7 +18,6 @@ creator's event claims them. A thread's end is its exit status from waitpid
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import signal
@@ -56,7 +55,7 @@ class Tracer:
         self._listeners: list[Listener] = []
         self._events: list[Event] = []
         self._forked: dict[int, tuple[int, str]] = {}  # child pid -> (parent, "fork"/"vfork")
-        self._exit_waiters: list[asyncio.Future[ProcessExited]] = []
+        self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
 
@@ -68,14 +67,13 @@ class Tracer:
     def emit(self, event: Event) -> None:
         self._events.append(event)
 
-    def after_drain(self) -> None:
+    def publish(self) -> None:
+        """Hand the events learned since the last call to the listeners, in one batch."""
         if not self._events:
             return
         batch, self._events = self._events, []
         for listener in self._listeners:
             listener(batch)
-
-    publish = after_drain
 
     # ----- thread table ---------------------------------------------------
 
@@ -89,6 +87,16 @@ class Tracer:
         """Track a thread seized outside a clone event (attach, launch)."""
         self._reaper.register(tid, self)
         return self.add_thread(tid, None, want_running)
+
+    @property
+    def is_live(self) -> bool:
+        """Still tracing: the process has not exited and we have not detached."""
+        return self.exit is None and not self.detached
+
+    def live_thread(self, tid: int) -> TracedThread | None:
+        """The thread ``tid`` if it is ours and its exit has not been announced."""
+        thread = self.threads.get(tid)
+        return thread if thread is not None and not thread.exit_announced else None
 
     def live_threads(self) -> list[TracedThread]:
         return [t for t in self.threads.values() if not t.exit_announced]
@@ -123,7 +131,7 @@ class Tracer:
         elif kind is Kind.EXEC:
             self._on_exec(thread)
         if thread.want_running:
-            thread.resume(number if kind is Kind.SIGNAL else 0)
+            thread.leave_stop(number if kind is Kind.SIGNAL else 0)
         else:
             self._allstop.settled(tid)
 
@@ -134,12 +142,9 @@ class Tracer:
         # the signal in the adapter instead would lose it if the adapter
         # died: reaping the stop cleared it in the kernel (wait_task_stopped),
         # and the automatic detach would resume the thread without it.
-        try:
+        with ptrace.tracee_may_be_gone():
             ptrace.cont(thread.tid, sig)
             ptrace.interrupt(thread.tid)
-        except OSError as exc:
-            if exc.errno != errno.ESRCH:
-                raise
         thread.stopped = False
 
     def _on_unknown(self, tid: int, status: int) -> None:
@@ -194,11 +199,8 @@ class Tracer:
         # The child inherited our tracing; following forks is a later feature,
         # so it is let go at its first stop and runs untraced.
         self._reaper.unregister(child)
-        try:
+        with ptrace.tracee_may_be_gone():
             ptrace.detach(child, 0)
-        except OSError as exc:
-            if exc.errno != errno.ESRCH:
-                raise
         self.emit(ChildDetached(child, parent, how))
 
     def _on_exec(self, thread: TracedThread) -> None:
@@ -228,10 +230,10 @@ class Tracer:
     def _finish(self) -> None:
         self._reaper.unregister(self.pid)
         self._allstop.finish()
-        for waiter in self._exit_waiters:
+        waiters, self._exit_waiters = self._exit_waiters, []
+        for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(self.exit)  # type: ignore[arg-type]
-        self._exit_waiters.clear()
+                waiter.set_result(self.exit)  # None after a detach: its end will not be seen
 
     # ----- all-stop -------------------------------------------------------
 
@@ -250,11 +252,8 @@ class Tracer:
             thread.want_running = False
             if not thread.stopped:
                 not_stopped.add(thread.tid)
-                try:
+                with ptrace.tracee_may_be_gone():
                     ptrace.interrupt(thread.tid)
-                except OSError as exc:
-                    if exc.errno != errno.ESRCH:
-                        raise
         waiter = self._allstop.begin(not_stopped, announce)
         if not waiter.done():
             self._reaper.expect_stops(self)
@@ -293,7 +292,7 @@ class Tracer:
         for thread in targets:
             thread.want_running = True
             if thread.stopped:
-                thread.resume()
+                thread.leave_stop()
 
     # ----- leaving --------------------------------------------------------
 
@@ -305,13 +304,10 @@ class Tracer:
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
         for thread in list(self.threads.values()):
-            try:
-                # A thread in group-stop stays stopped after the detach, as an
-                # untraced one would.
+            # A thread in group-stop stays stopped after the detach, as an
+            # untraced one would.
+            with ptrace.tracee_may_be_gone():
                 ptrace.detach(thread.tid, 0)
-            except OSError as exc:
-                if exc.errno != errno.ESRCH:
-                    raise
             self._reaper.unregister(thread.tid)
         self.threads.clear()
         self.detached = True
@@ -329,8 +325,8 @@ class Tracer:
         if sig != signal.SIGKILL:
             self.resume()
 
-    def wait_exit(self) -> asyncio.Future[ProcessExited]:
-        waiter: asyncio.Future[ProcessExited] = self._loop.create_future()
+    def wait_exit(self) -> asyncio.Future[ProcessExited | None]:
+        waiter: asyncio.Future[ProcessExited | None] = self._loop.create_future()
         if self.exit is not None:
             waiter.set_result(self.exit)
         else:
