@@ -26,7 +26,7 @@ class RequestContext(Protocol):
 
     initialized: bool
 
-    def after_response(self, command: str, success: bool) -> None: ...
+    def response_sent(self) -> None: ...
 
 
 class Dispatcher:
@@ -80,15 +80,15 @@ class Dispatcher:
             body = await spec.handler(self._context, arguments)
         except RequestError as exc:
             self._error(request_seq, command, exc.message, show_user=exc.show_user)
-            self._context.after_response(command, False)
+            self._context.response_sent()
             return
         except Exception as exc:
             log.exception("%s request failed", command)
             self._error(request_seq, command, f"internal error in dap-threads while handling {command!r}: {exc!r}")
-            self._context.after_response(command, False)
+            self._context.response_sent()
             return
         self._protocol.send_response(request_seq, command, body)
-        self._context.after_response(command, True)
+        self._context.response_sent()
 
     def _arguments(self, request_seq: int, spec: RequestSpec, raw: Any) -> Any | None:
         if raw is None:

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from ..wakeup import quiet_wakeup_fd
 from .converter import make_converter
@@ -29,11 +30,13 @@ log = logging.getLogger(__name__)
 SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop], "SessionLike"]
 
 
-class SessionLike:  # the part of session.Session the server relies on
+class SessionLike(Protocol):
+    """The part of ``session.Session`` the server relies on."""
+
     initialized: bool
     ended: asyncio.Event
 
-    def after_response(self, command: str, success: bool) -> None: ...
+    def response_sent(self) -> None: ...
 
     def close(self) -> Awaitable[None]: ...
 
@@ -83,7 +86,7 @@ async def serve_stdio(make_session: SessionFactory) -> None:
     except ValueError:  # a regular file: asyncio cannot poll it, so a thread reads it
         _feed_from_thread(loop, reader, wire_in.fileno())
     transport, _ = await loop.connect_write_pipe(asyncio.Protocol, wire_out)
-    await _with_shutdown_signals(serve_connection(reader, transport, make_session))  # type: ignore[arg-type]
+    await _with_shutdown_signals(serve_connection(reader, transport, make_session))
 
 
 async def serve_socket(address: str, make_session: SessionFactory) -> None:
@@ -93,7 +96,7 @@ async def serve_socket(address: str, make_session: SessionFactory) -> None:
         peer = writer.get_extra_info("peername")
         log.info("client connected: %s", peer)
         try:
-            await serve_connection(reader, writer.transport, make_session)  # type: ignore[arg-type]
+            await serve_connection(reader, writer.transport, make_session)
         except Exception:
             log.exception("session with %s failed", peer)
         log.info("client gone: %s", peer)

@@ -6,7 +6,6 @@ containing the instruction pointer (or its address when there is none).
 
 from __future__ import annotations
 
-import errno
 import os
 
 from ..dap import messages as m
@@ -17,20 +16,11 @@ from .session import Session
 
 
 def _registers_of(session: Session, tid: int) -> dict[str, int]:
-    tracer = session.require_tracer()
-    thread = tracer.threads.get(tid)
-    if thread is None or thread.exit_announced:
-        raise RequestError(f"no thread {tid} in process {tracer.pid}; the 'threads' request lists the live ones")
-    if not thread.stopped:
-        raise RequestError(
-            f"thread {tid} is running: pause it first (its registers can only be read while it is stopped)"
-        )
+    session.require_thread(tid, stopped=True)
     try:
         return read_registers(tid)
-    except OSError as exc:
-        if exc.errno == errno.ESRCH:
-            raise RequestError(f"thread {tid} has just exited") from None
-        raise
+    except ProcessLookupError:
+        raise RequestError(f"thread {tid} has just exited") from None
 
 
 @request("stackTrace", m.StackTraceArguments)

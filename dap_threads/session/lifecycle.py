@@ -15,19 +15,24 @@ async def initialize(session: Session, args: m.InitializeArguments) -> dict[str,
     if session.initialized:
         raise RequestError("'initialize' was already sent in this session; send it once, first")
     session.initialized = True
+    session.after_response(lambda: session.protocol.send_event("initialized"))
     # Only what a registered handler declared: nothing advertised is missing.
     return capabilities()
 
 
 @request("configurationDone", m.NoArguments, capabilities=("supportsConfigurationDoneRequest",))
 async def configuration_done(session: Session, args: m.NoArguments) -> None:
-    return None  # Session.after_response releases a deferred stop-on-entry/attach
+    # A stop-on-entry/attach waits for this response (DAP "Launch sequencing").
+    session.after_response(session.configuration_done)
+    return None
 
 
 @request("disconnect", m.DisconnectArguments, capabilities=("supportTerminateDebuggee",))
 async def disconnect(session: Session, args: m.DisconnectArguments) -> None:
-    tracer = session.tracer
-    if tracer is None or tracer.exit is not None or tracer.detached:
+    # The session ends once the response is out, whatever happens below.
+    session.after_response(session.ended.set)
+    tracer = session.active_tracer
+    if tracer is None:
         return None
     # The spec's default: end what we launched, leave what we attached to.
     terminate = args.terminateDebuggee if args.terminateDebuggee is not None else session.launched

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, ProcessExited
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
+from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
 from .events import translate
 from .frames import FrameIds
@@ -41,36 +43,73 @@ class Session:
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
         self._deferred_stops: list[AllStopped] = []
+        self._after_response: list[Callable[[], None]] = []
         self._terminated = False
 
     # ----- requests -------------------------------------------------------
 
-    def after_response(self, command: str, success: bool) -> None:
-        """Runs right after a response is written: messages that must follow it go here."""
-        if command == "initialize" and success:
-            self.protocol.send_event("initialized")
-        elif command == "configurationDone" and success:
-            self.configured = True
-            stops, self._deferred_stops = self._deferred_stops, []
-            for stop in stops:
-                self._send_stopped(stop)
-        elif command == "disconnect":
-            self.ended.set()
-            return
+    def after_response(self, action: Callable[[], None]) -> None:
+        """Run ``action`` right after the response to the request being handled is written.
+
+        For messages the spec orders after a response: ``initialized`` after
+        the ``initialize`` response, a deferred ``stopped`` after
+        ``configurationDone``'s. A handler schedules them; they run whether
+        the request succeeded or failed, so a handler schedules only once it
+        has decided.
+        """
+        self._after_response.append(action)
+
+    def response_sent(self) -> None:
+        """The dispatcher wrote a response: run what its handler scheduled, then publish engine events."""
+        actions, self._after_response = self._after_response, []
+        for action in actions:
+            action()
         if self.tracer is not None:
             self.tracer.publish()
+
+    def configuration_done(self) -> None:
+        """configurationDone was answered: stops deferred until now may be reported (DAP "Launch sequencing")."""
+        self.configured = True
+        stops, self._deferred_stops = self._deferred_stops, []
+        for stop in stops:
+            self._send_stopped(stop)
 
     def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
 
+    @property
+    def active_tracer(self) -> Tracer | None:
+        """The tracer of a program still being debugged: None before attach/launch, after exit or detach."""
+        tracer = self.tracer
+        return tracer if tracer is not None and tracer.is_live else None
+
     def require_tracer(self) -> Tracer:
-        if self.tracer is None:
+        """The active tracer, or a RequestError that says why there is none."""
+        tracer = self.tracer
+        if tracer is None:
             raise RequestError("no program is being debugged: send 'attach' or 'launch' first")
-        if self.tracer.exit is not None:
-            raise RequestError(f"the program has exited ({self.tracer.exit.description})")
-        return self.tracer
+        if tracer.exit is not None:
+            raise RequestError(f"the program has exited ({tracer.exit.description})")
+        if tracer.detached:
+            raise RequestError(f"dap-threads has detached from process {tracer.pid}; attach again to debug it")
+        return tracer
+
+    def require_thread(self, tid: int, *, stopped: bool = False) -> TracedThread:
+        """A live thread of the active program (paused, with ``stopped``), or a RequestError naming the problem."""
+        tracer = self.require_tracer()
+        thread = tracer.live_thread(tid)
+        if thread is None:
+            raise RequestError(
+                f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
+                f"the 'threads' request lists the live ones"
+            )
+        if stopped and not thread.stopped:
+            raise RequestError(
+                f"thread {tid} is running: pause it first (its state can only be read while it is stopped)"
+            )
+        return thread
 
     # ----- engine events --------------------------------------------------
 
@@ -98,7 +137,7 @@ class Session:
         if self.tracer is None or self.tracer.exit is not None:
             return
         self.frames.clear()
-        self.protocol.send_event(*translate(stop))  # type: ignore[misc]
+        self._send_translated(stop)
 
     async def _program_ended(self, exit: ProcessExited) -> None:
         # Output first: `exited` and `terminated` are the session's last events.
@@ -114,15 +153,20 @@ class Session:
             return
         self._terminated = True
         if exit is not None:
-            self.protocol.send_event(*translate(exit))  # type: ignore[misc]
+            self._send_translated(exit)
         self.protocol.send_event("terminated")
+
+    def _send_translated(self, event: Event) -> None:
+        message = translate(event)
+        if message is not None:
+            self.protocol.send_event(*message)
 
     # ----- the end ----------------------------------------------------------
 
     async def close(self) -> None:
         """The client is gone (or said disconnect): leave the program as the user expects."""
-        tracer = self.tracer
-        if tracer is not None and tracer.exit is None and not tracer.detached:
+        tracer = self.active_tracer
+        if tracer is not None:
             if self.launched:
                 tracer.kill()
                 try:

@@ -61,9 +61,10 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
 
 
 def _refuse_second_program(session: Session) -> None:
-    if session.tracer is not None and session.tracer.exit is None and not session.tracer.detached:
+    tracer = session.active_tracer
+    if tracer is not None:
         raise RequestError(
-            f"this session already debugs process {session.tracer.pid}; disconnect first, "
+            f"this session already debugs process {tracer.pid}; disconnect first, "
             f"or start another debug session for a second program"
         )
 

@@ -10,8 +10,8 @@ from .session import Session
 
 @request("threads", m.NoArguments)
 async def threads(session: Session, args: m.NoArguments) -> m.ThreadsResponseBody:
-    tracer = session.tracer
-    if tracer is None or tracer.exit is not None or tracer.detached:
+    tracer = session.active_tracer
+    if tracer is None:
         return m.ThreadsResponseBody(threads=[])
     # A leader that called pthread_exit reports nothing until the whole
     # process ends; look, so it is not listed as alive.
