@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIRS := tests/debugclient
 
-.PHONY: setup demo test test-py test-js test-e2e testdata bench clean
+.PHONY: setup demo test lint test-py test-js test-e2e testdata bench clean
 
 setup: $(VENV)/.installed testdata
 
@@ -24,7 +24,13 @@ demo: setup
 	@echo "== dap-threads run: the seed program creates a thread every 300 ms =="
 	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500 600
 
-test: test-py test-js test-e2e
+test: lint test-py test-js test-e2e
+
+# Seconds: ruff lints and checks the formatting of all Python; mypy --strict checks dap_threads/.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-py: setup
 	$(PY) -m pytest

@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..engine import procfs
 from ..engine.attach import attach
@@ -61,7 +61,7 @@ class EventPrinter:
             )
             return f"{stamp} started {event.tid} {name}{origin}\n"
         if isinstance(event, ThreadExited):
-            name = self.names.pop(event.tid, None) or procfs.thread_name(self.pid, event.tid) or "?"
+            name = self.names.pop(event.tid, "") or procfs.thread_name(self.pid, event.tid) or "?"
             return f"{stamp} exited  {event.tid} {name}\n"
         if isinstance(event, ProcessExited):
             return f"{stamp} process {self.pid} {event.description}\n"
@@ -90,7 +90,8 @@ async def _watch(pid: int | None, argv: Sequence[str], out: TextIO) -> int:
     quiet_wakeup_fd()
     exit_waiter = tracer.wait_exit()
     stop_waiter = asyncio.ensure_future(interrupted.wait())
-    await asyncio.wait([exit_waiter, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
+    waiters: list[asyncio.Future[Any]] = [exit_waiter, stop_waiter]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     if exit_waiter.done() and tracer.exit is not None:
         stop_waiter.cancel()
         return tracer.exit.exit_code if pid is None else 0

@@ -8,12 +8,13 @@ that are None off the wire.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import cattrs
 
 
-def _strict(kind: type, name: str):
+def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
     def structure(value: Any, _type: Any) -> Any:
         # bool is a subclass of int in Python, but not an integer in JSON.
         if type(value) is not kind and not (kind is float and type(value) is int):

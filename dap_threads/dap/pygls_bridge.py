@@ -117,7 +117,7 @@ class HeaderReader(Protocol):
     async def readexactly(self, n: int) -> bytes: ...
 
 
-class FramedTransport(JsonRPCProtocol):  # type: ignore[misc]  (pygls ships no type information)
+class FramedTransport(JsonRPCProtocol):
     """pygls's protocol object with its JSON-RPC interpretation switched off."""
 
     def structure_message(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
-F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _owner_ident: int | None = None
 
@@ -36,15 +37,15 @@ def claim_ptrace_owner() -> None:
     _owner_ident = me
 
 
-def on_ptrace_owner(func: F) -> F:
+def on_ptrace_owner(func: Callable[P, R]) -> Callable[P, R]:
     """Mark (and assert) that ``func`` runs on the ptrace owner thread."""
 
     @functools.wraps(func)
-    def checked(*args: object, **kwargs: object) -> object:
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         assert _owner_ident == threading.get_ident(), (
             f"{func.__qualname__} must run on the ptrace owner thread "
             f"(owner={_owner_ident}, caller={threading.get_ident()})"
         )
         return func(*args, **kwargs)
 
-    return checked  # type: ignore[return-value]
+    return checked

@@ -29,9 +29,13 @@ def status_fields(pid: int) -> dict[str, str]:
     """The fields of /proc/PID/status ({} if the process is gone)."""
     try:
         with open(f"/proc/{pid}/status", "rb") as f:
-            text = f.read().decode("utf-8", "replace")
+            return parse_status(f.read().decode("utf-8", "replace"))
     except OSError:
         return {}
+
+
+def parse_status(text: str) -> dict[str, str]:
+    """``Key:\tvalue`` lines of a /proc status file as a dict of stripped values."""
     fields = {}
     for line in text.splitlines():
         key, _, value = line.partition(":")
@@ -46,8 +50,16 @@ def thread_state(pid: int, tid: int) -> str | None:
             data = f.read()
     except OSError:
         return None
-    # The comm field may hold spaces and parentheses: the state follows the last ')'.
-    return data[data.rindex(b")") + 2 : data.rindex(b")") + 3].decode()
+    return stat_fields(data)[0]
+
+
+def stat_fields(data: bytes) -> list[str]:
+    """The fields of a /proc stat line after the command name: [state, ppid, pgrp, ...] (field 3 onwards).
+
+    The command name (field 2) may hold spaces and parentheses, so it cannot be
+    split on: everything after the *last* ')' is the rest (man 5 proc, /proc/pid/stat).
+    """
+    return data[data.rindex(b")") + 2 :].decode("ascii", "replace").split()
 
 
 def process_name(pid: int) -> str | None:
@@ -60,8 +72,7 @@ def is_kernel_thread(pid: int) -> bool:
         return True
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-        fields = data[data.rindex(b")") + 2 :].split()
+            fields = stat_fields(f.read())
         # field 9 (flags) carries PF_KTHREAD (0x00200000); fields[0] is field 3 (state)
         return bool(int(fields[6]) & 0x00200000)
     except (OSError, ValueError, IndexError):

@@ -105,6 +105,7 @@ class SymbolTable:
 def _symbol_table(path: str, inode: int, mtime_ns: int) -> SymbolTable | None:
     try:
         from elftools.elf.elffile import ELFFile
+        from elftools.elf.sections import SymbolTableSection
 
         with open(path, "rb") as f:
             elf = ELFFile(f)
@@ -112,7 +113,7 @@ def _symbol_table(path: str, inode: int, mtime_ns: int) -> SymbolTable | None:
             entries = []
             for section_name in (".symtab", ".dynsym"):
                 section = elf.get_section_by_name(section_name)
-                if section is None:
+                if not isinstance(section, SymbolTableSection):
                     continue
                 for sym in section.iter_symbols():
                     if sym["st_info"]["type"] in ("STT_FUNC", "STT_GNU_IFUNC") and sym["st_value"]:
