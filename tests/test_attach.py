@@ -113,10 +113,10 @@ def task_tracers(pid: int) -> dict[int, int]:
 
 
 def test_attach_seizes_threads_that_not_yet_seized_threads_create_during_the_scan(adapter, dap, programs):
-    # Every thread of `chain` after the first generation is created by a non-main thread: a
+    # Every thread of `chains` after the first generation is created by a non-main thread: a
     # successor born to a thread the scan had not seized yet is not auto-attached and shows up
     # only in a later look at /proc/PID/task. Missed, its lineage would run untraced for good.
-    chain = programs.start("chain", 1000, 500, wait_line="chain: ready")
+    chain = programs.start("chains", 1000, 0, 500, wait_line="chains: ready")
     dap.attach(chain.pid)
     time.sleep(0.3)
     # Threads live 500 ms here: on a loaded machine many of those listed are gone before their
