@@ -30,6 +30,8 @@ DW_TAG_class_type = 0x02
 DW_TAG_structure_type = 0x13
 DW_TAG_union_type = 0x17
 DW_AT_name = 0x03
+DW_AT_abstract_origin = 0x31
+DW_AT_specification = 0x47
 DW_AT_comp_dir = 0x1B
 DW_AT_call_column = 0x57
 DW_AT_call_file = 0x58
@@ -124,6 +126,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwarf_diename": (ctypes.c_char_p, [_P(Dwarf_Die)]),
     "dwarf_attr": (_P(Dwarf_Attribute), [_P(Dwarf_Die), ctypes.c_uint, _P(Dwarf_Attribute)]),
     "dwarf_attr_integrate": (_P(Dwarf_Attribute), [_P(Dwarf_Die), ctypes.c_uint, _P(Dwarf_Attribute)]),
+    "dwarf_formref_die": (_P(Dwarf_Die), [_P(Dwarf_Attribute), _P(Dwarf_Die)]),
     "dwarf_formstring": (ctypes.c_char_p, [_P(Dwarf_Attribute)]),
     "dwarf_formudata": (ctypes.c_int, [_P(Dwarf_Attribute), _P(_u64)]),
     "dwarf_getsrcfiles": (ctypes.c_int, [_P(Dwarf_Die), _P(_p), _P(ctypes.c_size_t)]),

@@ -145,7 +145,48 @@ class PlaceReader:
                 if linkage:
                     return drop_parameters(demangle(linkage.decode("utf-8", "replace")))
         name = dw.dwarf_diename(die)
-        return name.decode("utf-8", "replace") if name else None
+        if not name:
+            return None
+        return self._qualifier(die) + name.decode("utf-8", "replace")
+
+    def _qualifier(self, die: ctypes._Pointer[L.Dwarf_Die]) -> str:
+        """``ns::Class::`` for a function DWARF names without a linkage name (C++ inline members).
+
+        The namespaces and classes are those around the function's
+        declaration, reached from an inlined or out-of-line instance through
+        DW_AT_abstract_origin and DW_AT_specification.
+        """
+        dw = self._dw
+        declaration = die
+        for attribute in (L.DW_AT_abstract_origin, L.DW_AT_specification):
+            attr = dw.dwarf_attr(declaration, attribute, ctypes.byref(self._attr))
+            target = L.Dwarf_Die()
+            if attr and dw.dwarf_formref_die(attr, ctypes.byref(target)):
+                declaration = ctypes.pointer(target)
+        scopes = ctypes.POINTER(L.Dwarf_Die)()
+        count = dw.dwarf_getscopes_die(declaration, ctypes.byref(scopes))
+        if count <= 1:
+            if count > 0:
+                dw.free(scopes)
+            return ""
+        try:
+            parts = []
+            for i in range(count - 2, 0, -1):  # outermost first; [0] is the function, [-1] the CU
+                scope = ctypes.pointer(scopes[i])
+                tag = dw.dwarf_tag(scope)
+                if tag in _QUALIFYING_TAGS:
+                    name = dw.dwarf_diename(scope)
+                    parts.append(name.decode("utf-8", "replace") if name else _UNNAMED.get(tag, "{unnamed}"))
+            return "".join(f"{part}::" for part in parts)
+        finally:
+            dw.free(scopes)
+
+
+# gdb's spellings; an unnamed class with a member function is, in practice, a lambda's closure type.
+_UNNAMED = {L.DW_TAG_namespace: "(anonymous namespace)", L.DW_TAG_class_type: "{lambda}"}
+_QUALIFYING_TAGS = frozenset(
+    {L.DW_TAG_namespace, L.DW_TAG_class_type, L.DW_TAG_structure_type, L.DW_TAG_union_type, L.DW_TAG_subprogram}
+)
 
 
 def _join(directory: bytes | None, name: bytes) -> str:

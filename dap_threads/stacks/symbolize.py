@@ -77,8 +77,14 @@ class Symbolizer:
         return found
 
     def module_at(self, address: int) -> Module | None:
+        """The module whose mapped range holds ``address``, or None (unmapped, JIT code, garbage)."""
         pointer = self._dw.dwfl_addrmodule(self._dwfl, address)
-        return self._module(pointer)[0] if pointer else None
+        if not pointer:
+            return None
+        module = self._module(pointer)[0]
+        # libdwfl may answer with the nearest module for an address past every
+        # mapping (0x4141414141414141): only an address inside it counts.
+        return module if module.start <= address < module.end else None
 
     def _module(self, pointer: int) -> tuple[Module, str]:
         known = self._modules.get(pointer)
@@ -95,6 +101,8 @@ class Symbolizer:
         if not pointer:
             return (Frame(pc=pc, function=None),)
         module, key = self._module(pointer)
+        if not module.start <= address < module.end:
+            return (Frame(pc=pc, function=None),)
         shared_key = (key, address - module.start)
         cached = SHARED.get(shared_key)
         if cached is None:

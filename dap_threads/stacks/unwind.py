@@ -80,6 +80,7 @@ class StackReader:
         self._activation = ctypes.c_bool()
         self._value = ctypes.c_uint64()
         self._on_frame_c = L.FRAME_CALLBACK(self._on_frame)
+        self.symbolizer = Symbolizer(self._dw, self._dwfl)
         try:
             self.refresh()
             if self._dw.dwfl_linux_proc_attach(self._dwfl, pid, True) != 0:
@@ -87,7 +88,6 @@ class StackReader:
         except BaseException:
             self.close()
             raise
-        self.symbolizer = Symbolizer(self._dw, self._dwfl)
 
     def close(self) -> None:
         if self._dwfl:
@@ -120,8 +120,7 @@ class StackReader:
             dw.dwfl_report_end(self._dwfl, None, None)
             raise UnwindError(f"libdw could not read the modules of process {self.pid}: {dw.errmsg()}")
         dw.dwfl_report_end(self._dwfl, None, None)
-        if hasattr(self, "symbolizer"):
-            self.symbolizer.forget()
+        self.symbolizer.forget()
         return True
 
     def modules(self) -> list[Module]:
@@ -143,8 +142,8 @@ class StackReader:
         if result == -1 and not walk.frames:
             raise UnwindError(self._thread_error(tid, error))
         frames: list[Frame] = []
-        for i, (pc, activation, regs) in enumerate(walk.frames):
-            expanded = self.symbolizer.frames(pc, activation or i == 0)
+        for pc, activation, regs in walk.frames:
+            expanded = self.symbolizer.frames(pc, activation)
             if regs is not None:
                 # Inline frames share their physical frame's registers.
                 expanded = tuple(attrs.evolve(f, registers=regs) for f in expanded)
@@ -184,7 +183,13 @@ class StackReader:
                 return L.DWARF_CB_ABORT
             walk.seen.add((pc, sp))
             regs = self._registers(frame, walk.registers) if walk.registers else None
-            walk.frames.append((pc, self._activation.value, regs))
+            activation = self._activation.value or not walk.frames
+            walk.frames.append((pc, activation, regs))
+            if self.symbolizer.module_at(pc if activation else pc - 1) is None:
+                # libdwfl would go on with its frame-pointer fallback, which in
+                # JIT code or on a smashed stack yields plausible-looking garbage.
+                walk.stopped = _unmapped(pc)
+                return L.DWARF_CB_ABORT
             if len(walk.frames) >= walk.max_frames:
                 walk.stopped = f"{walk.max_frames} frames, the depth limit"
                 return L.DWARF_CB_ABORT
@@ -207,7 +212,7 @@ class StackReader:
     def _reason(self, pc: int, error: str | None) -> str:
         module = self.symbolizer.module_at(pc)
         if module is None:
-            return f"no code is mapped at {pc:#x} (a corrupt stack, or code generated at run time such as JIT code)"
+            return _unmapped(pc)
         return f"{error} in {module.short_name}+{pc - module.start:#x}"
 
     def _thread_error(self, tid: int, error: str | None) -> str:
@@ -217,3 +222,7 @@ class StackReader:
         if state != "t":
             return f"thread {tid} is running (state {state}): stop it before reading its stack"
         return f"cannot read the registers of thread {tid}: {error}"
+
+
+def _unmapped(pc: int) -> str:
+    return f"no code is mapped at {pc:#x} (code generated at run time, such as JIT code, or a corrupt stack)"
