@@ -67,7 +67,7 @@ def _rust_demangler() -> Callable[[str], str] | None:
         from pyderust import demangle as rust_demangle
     except ImportError:
         return None
-    return rust_demangle  # type: ignore[no-any-return]
+    return rust_demangle
 
 
 @functools.cache

@@ -147,7 +147,8 @@ class PlaceReader:
         name = dw.dwarf_diename(die)
         if not name:
             return None
-        return self._qualifier(die) + name.decode("utf-8", "replace")
+        text: str = name.decode("utf-8", "replace")
+        return self._qualifier(die) + text
 
     def _qualifier(self, die: ctypes._Pointer[L.Dwarf_Die]) -> str:
         """``ns::Class::`` for a function DWARF names without a linkage name (C++ inline members).
