@@ -37,11 +37,16 @@ def demangle(name: str) -> str:
 
 
 def drop_parameters(name: str) -> str:
-    """``ns::f<int>(int, char) const`` -> ``ns::f<int>``: the function, as gdb names a frame.
+    """``void ns::f<int>(int, char) const`` -> ``ns::f<int>``: the function, as gdb names a frame.
 
     Only a final, balanced parameter list is removed, so ``operator()``
-    keeps its own parentheses and ``{lambda()#1}`` is left alone.
+    keeps its own parentheses and ``{lambda()#1}`` is left alone; the return
+    type the demangler puts before a template function's name goes too.
     """
+    return _drop_return_type(_drop_parameter_list(name))
+
+
+def _drop_parameter_list(name: str) -> str:
     text = name.rstrip()
     for suffix in (" const", " volatile", " &&", " &"):
         if text.endswith(suffix):
@@ -59,6 +64,21 @@ def drop_parameters(name: str) -> str:
                 head = text[:i]
                 return head if head and not head.endswith("operator") else name
     return name
+
+
+def _drop_return_type(name: str) -> str:
+    # The last space outside <> and () separates a return type from the name;
+    # "operator new" and "(anonymous namespace)" keep theirs.
+    depth = 0
+    cut = -1
+    for i, char in enumerate(name):
+        if char in "<(":
+            depth += 1
+        elif char in ">)" and depth > 0:
+            depth -= 1
+        elif char == " " and depth == 0 and not name[:i].endswith("operator"):
+            cut = i
+    return name[cut + 1 :] if cut >= 0 else name
 
 
 @functools.cache

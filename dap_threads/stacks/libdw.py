@@ -122,6 +122,12 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwfl_standard_find_debuginfo": (ctypes.c_int, []),  # only its address is used
     "dwarf_getscopes": (ctypes.c_int, [_P(Dwarf_Die), _u64, _P(_P(Dwarf_Die))]),
     "dwarf_getscopes_die": (ctypes.c_int, [_P(Dwarf_Die), _P(_P(Dwarf_Die))]),
+    "dwarf_nextcu": (ctypes.c_int, [_p, _u64, _P(_u64), _P(ctypes.c_size_t), _p, _p, _p]),
+    "dwarf_haspc": (ctypes.c_int, [_P(Dwarf_Die), _u64]),
+    "dwarf_getsrc_die": (_p, [_P(Dwarf_Die), _u64]),
+    "dwarf_lineno": (ctypes.c_int, [_p, _P(ctypes.c_int)]),
+    "dwarf_linecol": (ctypes.c_int, [_p, _P(ctypes.c_int)]),
+    "dwarf_linesrc": (ctypes.c_char_p, [_p, _p, _p]),
     "dwarf_tag": (ctypes.c_int, [_P(Dwarf_Die)]),
     "dwarf_diename": (ctypes.c_char_p, [_P(Dwarf_Die)]),
     "dwarf_attr": (_P(Dwarf_Attribute), [_P(Dwarf_Die), ctypes.c_uint, _P(Dwarf_Attribute)]),

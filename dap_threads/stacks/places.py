@@ -28,6 +28,7 @@ class PlaceReader:
 
     def __init__(self, dw: L.Libdw) -> None:
         self._dw = dw
+        self._units: dict[int, list[L.Dwarf_Die]] = {}  # module -> its CU DIEs (modules without .debug_aranges)
         self._bias = ctypes.c_uint64()
         self._attr = L.Dwarf_Attribute()
         self._word = ctypes.c_uint64()
@@ -45,9 +46,14 @@ class PlaceReader:
         """Innermost first; empty when the module has no DWARF for ``address``."""
         dw = self._dw
         cu = dw.dwfl_module_addrdie(module, address, ctypes.byref(self._bias))
-        if not cu:
-            return []
-        file, line, column = self._line(module, address)
+        if cu:
+            file, line, column = self._line(module, address)
+        else:
+            found = self._unit_by_ranges(module, address)
+            if found is None:
+                return []
+            cu = ctypes.pointer(found)
+            file, line, column = self._line_in(cu, address - self._bias.value)
         scopes = ctypes.POINTER(L.Dwarf_Die)()
         count = dw.dwarf_getscopes(cu, address - self._bias.value, ctypes.byref(scopes))
         if count <= 0:
@@ -103,6 +109,50 @@ class PlaceReader:
             return None, None, None
         comp_dir = dw.dwfl_line_comp_dir(handle)
         return _join(comp_dir, name), line.value or None, column.value or None
+
+    def _unit_by_ranges(self, module: int, address: int) -> L.Dwarf_Die | None:
+        """The CU holding ``address``, found by each CU's own ranges.
+
+        libdwfl (0.188) finds a CU through .debug_aranges, which some
+        compilers do not write (Go's linker among them); then every CU's
+        DW_AT_ranges / low_pc-high_pc is asked, as gdb does.
+        """
+        dw = self._dw
+        dwarf = dw.dwfl_module_getdwarf(module, ctypes.byref(self._bias))
+        if not dwarf:
+            return None
+        units = self._units.get(module)
+        if units is None:
+            units = self._units[module] = self._all_units(dwarf)
+        relative = address - self._bias.value
+        for unit in units:
+            if dw.dwarf_haspc(ctypes.byref(unit), relative) == 1:
+                return unit
+        return None
+
+    def _all_units(self, dwarf: int) -> list[L.Dwarf_Die]:
+        dw = self._dw
+        units = []
+        offset, following, header = 0, ctypes.c_uint64(), ctypes.c_size_t()
+        while dw.dwarf_nextcu(dwarf, offset, ctypes.byref(following), ctypes.byref(header), None, None, None) == 0:
+            die = L.Dwarf_Die()
+            if dw.dwarf_offdie(dwarf, offset + header.value, ctypes.byref(die)):
+                units.append(die)
+            offset = following.value
+        return units
+
+    def _line_in(self, cu: ctypes._Pointer[L.Dwarf_Die], relative: int) -> tuple[str | None, int | None, int | None]:
+        dw = self._dw
+        handle = dw.dwarf_getsrc_die(cu, relative)
+        if not handle:
+            return None, None, None
+        line, column = ctypes.c_int(), ctypes.c_int()
+        dw.dwarf_lineno(handle, ctypes.byref(line))
+        dw.dwarf_linecol(handle, ctypes.byref(column))
+        name = dw.dwarf_linesrc(handle, None, None)
+        attr = dw.dwarf_attr(cu, L.DW_AT_comp_dir, ctypes.byref(self._attr))
+        comp_dir = dw.dwarf_formstring(attr) if attr else None
+        return (_join(comp_dir, name) if name else None), line.value or None, column.value or None
 
     def _call_site(
         self, cu: ctypes._Pointer[L.Dwarf_Die], die: ctypes._Pointer[L.Dwarf_Die]
@@ -183,8 +233,12 @@ class PlaceReader:
             dw.free(scopes)
 
 
-# gdb's spellings; an unnamed class with a member function is, in practice, a lambda's closure type.
-_UNNAMED = {L.DW_TAG_namespace: "(anonymous namespace)", L.DW_TAG_class_type: "{lambda}"}
+# gdb's spellings; an unnamed class or struct with a member function is, in practice, a lambda's closure.
+_UNNAMED = {
+    L.DW_TAG_namespace: "(anonymous namespace)",
+    L.DW_TAG_class_type: "{lambda}",
+    L.DW_TAG_structure_type: "{lambda}",
+}
 _QUALIFYING_TAGS = frozenset(
     {L.DW_TAG_namespace, L.DW_TAG_class_type, L.DW_TAG_structure_type, L.DW_TAG_union_type, L.DW_TAG_subprogram}
 )
