@@ -54,14 +54,16 @@ def binary(name: str) -> Path:
 
 
 @contextmanager
-def running(argv: Sequence[str], ready: str, timeout: float = 20) -> Iterator[subprocess.Popen[str]]:
-    """Start a program, wait for its ready line and for every thread to block, and kill it at the end."""
+def running(
+    argv: Sequence[str], ready: str, timeout: float = 20, running_ok: int = 0
+) -> Iterator[subprocess.Popen[str]]:
+    """Start a program, wait for its ready line and for its threads to block, and kill it at the end."""
     proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert ready in line, f"{argv[0]} printed {line!r}, expected {ready!r}"
-        wait_blocked(proc.pid, timeout)
+        wait_blocked(proc.pid, timeout, running_ok)
         yield proc
     finally:
         if proc.poll() is None:
@@ -69,15 +71,15 @@ def running(argv: Sequence[str], ready: str, timeout: float = 20) -> Iterator[su
         proc.wait(10)
 
 
-def wait_blocked(pid: int, timeout: float) -> None:
-    """Until every thread sleeps (S): each has reached its blocking call (a JVM's busy thread excepted)."""
+def wait_blocked(pid: int, timeout: float, running_ok: int = 0) -> None:
+    """Until every thread but ``running_ok`` sleeps (S): each has reached its blocking call."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         states = thread_states(pid)
-        if states and sum(state == "S" for state in states.values()) >= len(states) - 1:
-            if all(state == "S" for state in states.values()) or time.monotonic() > deadline - timeout / 2:
-                return
+        if states and sum(state != "S" for state in states.values()) <= running_ok:
+            return
         time.sleep(0.02)
+    raise AssertionError(f"the threads of {pid} did not all block: {thread_states(pid)}")
 
 
 def stacks_json(pid: int, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> dict[str, Any]:
