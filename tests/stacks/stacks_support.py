@@ -199,6 +199,7 @@ def normalize(name: str) -> str:
     if not name or name == "??" or re.fullmatch(r"0x[0-9a-f]+|.+\+0x[0-9a-f]+", name):
         return "??"
     name = re.sub(r"\{lambda\(.*?\)#\d+\}|<lambda\(.*?\)>", "{lambda}", drop_parameters(name))
+    name = re.sub(r"\.abi\d$", "", name)  # Go's assembly ABI wrappers: runtime.futex.abi0 is runtime.futex
     return name.lstrip("_")
 
 

@@ -67,7 +67,9 @@ def test_a_corrupt_stack_ends_with_a_label_and_the_other_threads_are_whole() -> 
         assert_untouched(proc.pid)
     stacks = thread_stacks(report)
     by_function = {
-        name: frames for frames in stacks.values() for name in ("smash_and_wait", "loop_and_wait", "healthy_thread")
+        name: frames
+        for frames in stacks.values()
+        for name in ("smash_and_wait", "loop_and_wait", "healthy_thread")
         if any(f["function"] == name for f in frames)
     }
     smashed = by_function["smash_and_wait"]
