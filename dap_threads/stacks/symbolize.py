@@ -16,7 +16,7 @@ from collections import OrderedDict
 from . import libdw as L
 from .demangle import demangle, drop_parameters
 from .model import Frame, Module, Place
-from .modules import cache_key, describe, identity
+from .modules import cache_key, identity
 from .places import PlaceReader
 
 _SHARED_LIMIT = 200_000
@@ -93,8 +93,11 @@ class Symbolizer:
         return known
 
     def _describe(self, pointer: int) -> tuple[Module, str]:
-        name, path, _start, _end, build_id = identity(self._dw, pointer)
-        return describe(self._dw, pointer), cache_key(path, name, build_id)
+        # Frames carry the module's identity only: its symbol status costs a
+        # look into the file, which StackReader.modules() pays when asked.
+        name, path, start, end, build_id = identity(self._dw, pointer)
+        module = Module(name, path, start, end, build_id, symbols="not examined")
+        return module, cache_key(path, name, build_id)
 
     def _resolve(self, pc: int, address: int) -> tuple[Frame, ...]:
         pointer = self._dw.dwfl_addrmodule(self._dwfl, address)

@@ -81,6 +81,7 @@ class StackReader:
         self._value = ctypes.c_uint64()
         self._on_frame_c = L.FRAME_CALLBACK(self._on_frame)
         self.symbolizer = Symbolizer(self._dw, self._dwfl)
+        self._stacks: dict[tuple[tuple[tuple[int, bool], ...], str | None], tuple[Frame, ...]] = {}
         try:
             self.refresh()
             if self._dw.dwfl_linux_proc_attach(self._dwfl, pid, True) != 0:
@@ -121,6 +122,7 @@ class StackReader:
             raise UnwindError(f"libdw could not read the modules of process {self.pid}: {dw.errmsg()}")
         dw.dwfl_report_end(self._dwfl, None, None)
         self.symbolizer.forget()
+        self._stacks.clear()
         return True
 
     def modules(self) -> list[Module]:
@@ -141,6 +143,19 @@ class StackReader:
         error = self._dw.errmsg() if result == -1 else None
         if result == -1 and not walk.frames:
             raise UnwindError(self._thread_error(tid, error))
+        stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
+        key = (tuple((pc, activation) for pc, activation, _ in walk.frames), stopped)
+        frames = None if registers else self._stacks.get(key)
+        if frames is None:
+            frames = self._frames(walk, stopped)
+            if not registers:
+                # Threads parked at the same addresses (a pool's workers) share one result.
+                if len(self._stacks) > 50_000:
+                    self._stacks.clear()
+                self._stacks[key] = frames
+        return Stack(tid=tid, frames=frames, stopped=stopped)
+
+    def _frames(self, walk: _Walk, stopped: str | None) -> tuple[Frame, ...]:
         frames: list[Frame] = []
         for pc, activation, regs in walk.frames:
             expanded = self.symbolizer.frames(pc, activation)
@@ -148,10 +163,9 @@ class StackReader:
                 # Inline frames share their physical frame's registers.
                 expanded = tuple(attrs.evolve(f, registers=regs) for f in expanded)
             frames.extend(expanded)
-        stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
         if stopped:
             frames.append(label_frame(walk.frames[-1][0], stopped))
-        return Stack(tid=tid, frames=mark_subtle(frames), stopped=stopped)
+        return mark_subtle(frames)
 
     @on_ptrace_owner
     def stacks(self, tids: Iterable[int], max_frames: int = DEFAULT_MAX_FRAMES) -> list[Stack]:
