@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, pause, report, storm
+from . import attach, common, footprint, latency, pause, report, stacks, storm
 from .common import Scratch, Spinners, log
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint")
+SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks")
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
@@ -25,6 +25,7 @@ PLANS: dict[str, dict[str, Any]] = {
         "attach": {"sizes": [10, 1000, 10000], "rounds": 5, "gdb_rounds": {10000: 1}},
         "pause": {"sizes": [1000, 10000], "rounds": {1000: 5, 10000: 2}, "any_rounds": {1000: 3, 10000: 1}},
         "footprint": {"startup_rounds": 7, "lifetimes": 100_000},
+        "stacks": {"sizes": [6, 1000, 10000], "rounds": 5, "tool_rounds": {6: 5, 1000: 3, 10000: 1}},
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
@@ -32,6 +33,7 @@ PLANS: dict[str, dict[str, Any]] = {
         "attach": {"sizes": [10, 1000], "rounds": 3, "gdb_rounds": {}},
         "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}},
         "footprint": {"startup_rounds": 3, "lifetimes": 20_000},
+        "stacks": {"sizes": [6, 1000], "rounds": 3, "tool_rounds": {6: 3, 1000: 1}},
     },
 }
 
@@ -159,6 +161,8 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return attach.run(spinners, **cfg)
     if suite == "pause":
         return _pause(spinners, cfg)
+    if suite == "stacks":
+        return stacks.run(**cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 

@@ -164,6 +164,41 @@ def table(results: dict[str, Any]) -> str:
             )
         )
         out.append("")
+    if "stacks" in results:
+        rows = []
+        for r in results["stacks"]["rows"].values():
+            tools = r["tools_ms"]
+            rows.append(
+                [
+                    f"{r['threads']} threads",
+                    _fmt(r["cold_ms"], 1),
+                    _fmt(r["warm_ms"], 2),
+                    _fmt(r["all_cold_ms"]),
+                    _fmt(r["all_warm_ms"]),
+                    _fmt(tools.get("dap-threads stacks")),
+                    _fmt(tools.get("gdb thread apply all bt")),
+                    _fmt(tools.get("eu-stack")),
+                    f"{(r['cli_peak_rss_kib'] or 0) / 1024:.0f}",
+                ]
+            )
+        out.append(
+            _table(
+                "6. Call stacks of pool-O2 (ms; in-process on a stopped process, then whole commands, alternating)",
+                [
+                    "process",
+                    "1 stack cold",
+                    "1 stack warm",
+                    "bt all cold",
+                    "bt all warm",
+                    "dap-threads stacks",
+                    "gdb bt all",
+                    "eu-stack",
+                    "CLI peak RSS MiB",
+                ],
+                rows,
+            )
+        )
+        out.append("")
     if results.get("targets"):
         rows = [
             [t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
@@ -267,7 +302,32 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{per:.1f} B/thread, peak {mem['peak_rss_kib'] / 1024:.1f} MiB",
             per < 16,
         )
+    if "stacks" in results:
+        _stack_targets(results["stacks"]["rows"], add)
     return found
+
+
+def _stack_targets(rows: dict[str, Any], add: Any) -> None:
+    med = lambda s: s["median"] if s else None  # noqa: E731
+    small = rows.get("6")
+    if small:
+        add("stacks: one stack, cold (program + libc symbols)", "< 50 ms", f"{med(small['cold_ms']):.1f} ms",
+            med(small["cold_ms"]) < 50)  # fmt: skip
+        add("stacks: one stack, warm", "< 2 ms", f"{med(small['warm_ms']):.2f} ms", med(small["warm_ms"]) < 2)
+    for n, limit in (("1000", 200), ("10000", 2000)):
+        row = rows.get(n)
+        if not row:
+            continue
+        ms = med(row["all_warm_ms"])
+        add(f"stacks: bt all, {row['threads']} threads (warm)", f"< {limit} ms", f"{ms:.0f} ms", ms < limit)
+        gdb = med(row["tools_ms"].get("gdb thread apply all bt"))
+        ours = med(row["tools_ms"].get("dap-threads stacks"))
+        if gdb and ours and n == "1000":
+            measured = f"{gdb / ours:.1f}x ({ours:.0f} vs {gdb:.0f} ms)"
+            add("stacks: whole command vs gdb, 1000 threads", ">= 5x faster", measured, gdb >= 5 * ours)
+        if row.get("cli_peak_rss_kib"):
+            mib = row["cli_peak_rss_kib"] / 1024
+            add(f"stacks: command peak RSS, {row['threads']} threads", "< 150 MiB", f"{mib:.0f} MiB", mib < 150)
 
 
 def for_json(results: dict[str, Any]) -> dict[str, Any]:

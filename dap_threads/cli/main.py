@@ -6,6 +6,7 @@ dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
 dap-threads watch PID               print thread events of a running process
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
 dap-threads ps [--json]             processes this user may trace
+dap-threads stacks PID [--json]     every thread's call stack, grouped (attach, stop, unwind, detach)
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
     ps = sub.add_parser("ps", help="list the processes this user may trace")
     ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
+    stacks = sub.add_parser("stacks", help="print every thread's call stack, identical stacks grouped")
+    stacks.add_argument("pid", type=int)
+    stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
+    stacks.add_argument("--max-frames", type=int, default=256, metavar="N", help="unwind at most N frames a thread")
     return parser
 
 
@@ -73,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .ps import ps
 
         return ps(as_json=args.json)
+    if args.command == "stacks":
+        from .stacks import stacks
+
+        return stacks(args.pid, as_json=args.json, max_frames=args.max_frames)
     return serve(args.listen)
 
 

@@ -1,0 +1,242 @@
+"""Unwinding the threads of a stopped process with libdwfl, and closing each stack cleanly.
+
+libdwfl is attached to the process with ``dwfl_linux_proc_attach(dwfl, pid,
+assume_ptrace_stopped=true)``: it then reads each thread's registers with
+PTRACE_GETREGS and its stack with process_vm_readv (or PTRACE_PEEKDATA),
+and never attaches or detaches itself. Those ptrace calls are accepted only
+from the thread that traces the process (man 2 ptrace, "Attaching and
+detaching"), and only for a thread in ptrace-stop: unwinding runs on the
+ptrace owner, and callers unwind only threads they hold stopped.
+
+A stack ends in one of four ways: at the outermost frame (libdwfl finds the
+return address undefined, as glibc's CFI marks it in _start and clone3: no
+label), or early with a label frame ``[unwinding stopped: reason]`` when
+libdwfl cannot unwind a frame (no CFI, unreadable memory: a corrupt stack or
+JIT code), when a frame repeats (same pc and stack pointer: the unwinder
+would loop forever), or at the depth cap.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import platform
+from collections.abc import Iterable
+
+import attrs
+
+from ..engine import procfs
+from ..engine.owner import on_ptrace_owner
+from . import libdw as L
+from .model import Frame, Module, Stack, label_frame
+from .modules import describe, module_pointers
+from .subtle import mark_subtle
+from .symbolize import Symbolizer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FRAMES = 256
+
+#: DWARF register numbers -> names, for the registers a frame's unwinding restores (System V psABI maps).
+FRAME_REGISTERS = {
+    "x86_64": (
+        "rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp",
+        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+    ),
+    "aarch64": (*(f"x{i}" for i in range(31)), "sp"),
+}  # fmt: skip
+
+
+class UnwindError(RuntimeError):
+    """The process cannot be read (gone, not stopped, not ours); the message says which."""
+
+
+class _Walk:
+    """The raw frames of one thread, collected by libdwfl's per-frame callback."""
+
+    def __init__(self, max_frames: int, registers: tuple[str, ...] | None) -> None:
+        self.max_frames = max_frames
+        self.registers = registers
+        self.frames: list[tuple[int, bool, dict[str, int] | None]] = []
+        self.seen: set[tuple[int, int]] = set()
+        self.stopped: str | None = None
+
+
+class StackReader:
+    """Stacks of the threads of one process, which the caller holds in ptrace-stop."""
+
+    def __init__(self, pid: int, dw: L.Libdw | None = None) -> None:
+        self.pid = pid
+        self._dw = dw or L.load()
+        self._machine = platform.machine()
+        self._sp_regno = L.SP_REGNO.get(self._machine, 7)
+        self._callbacks = self._dw.standard_callbacks()  # libdwfl keeps a pointer to it: keep it alive
+        self._dwfl = self._dw.dwfl_begin(ctypes.byref(self._callbacks))
+        if not self._dwfl:
+            raise UnwindError(f"libdw could not start: {self._dw.errmsg()}")
+        self._maps: bytes | None = None
+        self._walk: _Walk | None = None
+        self._pc = ctypes.c_uint64()
+        self._activation = ctypes.c_bool()
+        self._value = ctypes.c_uint64()
+        self._on_frame_c = L.FRAME_CALLBACK(self._on_frame)
+        self.symbolizer = Symbolizer(self._dw, self._dwfl)
+        self._stacks: dict[tuple[tuple[tuple[int, bool], ...], str | None], tuple[Frame, ...]] = {}
+        try:
+            self.refresh()
+            if self._dw.dwfl_linux_proc_attach(self._dwfl, pid, True) != 0:
+                raise UnwindError(f"libdw could not read process {pid}: {self._dw.errmsg()}")
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._dwfl:
+            self._dw.dwfl_end(self._dwfl)
+            self._dwfl = None
+
+    def __enter__(self) -> StackReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def refresh(self) -> bool:
+        """Re-read the process's modules if /proc/PID/maps changed (dlopen, dlclose); True if it did.
+
+        Modules that stay are kept by libdwfl with the debug info already
+        loaded; only the per-address cache is dropped.
+        """
+        try:
+            with open(f"/proc/{self.pid}/maps", "rb") as f:
+                maps = f.read()
+        except OSError as exc:
+            raise UnwindError(f"cannot read the memory map of process {self.pid}: {exc.strerror}") from None
+        if maps == self._maps:
+            return False
+        self._maps = maps
+        dw = self._dw
+        dw.dwfl_report_begin(self._dwfl)
+        if dw.dwfl_linux_proc_report(self._dwfl, self.pid) != 0:
+            dw.dwfl_report_end(self._dwfl, None, None)
+            raise UnwindError(f"libdw could not read the modules of process {self.pid}: {dw.errmsg()}")
+        dw.dwfl_report_end(self._dwfl, None, None)
+        self.symbolizer.forget()
+        self._stacks.clear()
+        return True
+
+    def modules(self) -> list[Module]:
+        """Every loaded ELF object, lowest address first (loads each one's debug info)."""
+        found = [describe(self._dw, pointer) for pointer in module_pointers(self._dw, self._dwfl)]
+        return sorted(found, key=lambda m: m.start)
+
+    @on_ptrace_owner
+    def stack(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Stack:
+        """The stack of ``tid`` (a thread of this process in ptrace-stop), innermost frame first."""
+        names = FRAME_REGISTERS.get(self._machine) if registers else None
+        walk = _Walk(max_frames, names)
+        self._walk = walk
+        try:
+            result = self._dw.dwfl_getthread_frames(self._dwfl, tid, self._on_frame_c, None)
+        finally:
+            self._walk = None
+        error = self._dw.errmsg() if result == -1 else None
+        if result == -1 and not walk.frames:
+            raise UnwindError(self._thread_error(tid, error))
+        stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
+        key = (tuple((pc, activation) for pc, activation, _ in walk.frames), stopped)
+        frames = None if registers else self._stacks.get(key)
+        if frames is None:
+            frames = self._frames(walk, stopped)
+            if not registers:
+                # Threads parked at the same addresses (a pool's workers) share one result.
+                if len(self._stacks) > 50_000:
+                    self._stacks.clear()
+                self._stacks[key] = frames
+        return Stack(tid=tid, frames=frames, stopped=stopped)
+
+    def _frames(self, walk: _Walk, stopped: str | None) -> tuple[Frame, ...]:
+        frames: list[Frame] = []
+        for pc, activation, regs in walk.frames:
+            expanded = self.symbolizer.frames(pc, activation)
+            if regs is not None:
+                # Inline frames share their physical frame's registers.
+                expanded = tuple(attrs.evolve(f, registers=regs) for f in expanded)
+            frames.extend(expanded)
+        if stopped:
+            frames.append(label_frame(walk.frames[-1][0], stopped))
+        return mark_subtle(frames)
+
+    @on_ptrace_owner
+    def stacks(self, tids: Iterable[int], max_frames: int = DEFAULT_MAX_FRAMES) -> list[Stack]:
+        """Stacks of several stopped threads; a thread that cannot be read gets a one-label stack."""
+        found = []
+        for tid in tids:
+            try:
+                found.append(self.stack(tid, max_frames))
+            except UnwindError as exc:
+                found.append(Stack(tid=tid, frames=(label_frame(0, str(exc)),), stopped=str(exc)))
+        return found
+
+    # ----- the per-frame callback ------------------------------------------------------
+
+    def _on_frame(self, frame: int, _arg: int) -> int:
+        # Called by libdwfl for each frame, innermost first; an exception here
+        # would be printed by ctypes and lost, so none may escape.
+        walk = self._walk
+        try:
+            assert walk is not None
+            dw = self._dw
+            if not dw.dwfl_frame_pc(frame, ctypes.byref(self._pc), ctypes.byref(self._activation)):
+                walk.stopped = f"the program counter of frame #{len(walk.frames)} is unknown"
+                return L.DWARF_CB_ABORT
+            pc = self._pc.value
+            sp = self._value.value if dw.dwfl_frame_reg(frame, self._sp_regno, ctypes.byref(self._value)) == 0 else 0
+            if (pc, sp) in walk.seen:
+                walk.stopped = f"frame repeats (pc {pc:#x}, stack pointer {sp:#x}): the stack is corrupt"
+                return L.DWARF_CB_ABORT
+            walk.seen.add((pc, sp))
+            regs = self._registers(frame, walk.registers) if walk.registers else None
+            activation = self._activation.value or not walk.frames
+            walk.frames.append((pc, activation, regs))
+            if self.symbolizer.module_at(pc if activation else pc - 1) is None:
+                # libdwfl would go on with its frame-pointer fallback, which in
+                # JIT code or on a smashed stack yields plausible-looking garbage.
+                walk.stopped = _unmapped(pc)
+                return L.DWARF_CB_ABORT
+            if len(walk.frames) >= walk.max_frames:
+                walk.stopped = f"{walk.max_frames} frames, the depth limit"
+                return L.DWARF_CB_ABORT
+            return L.DWARF_CB_OK
+        except Exception as exc:  # pragma: no cover - a bug of ours; end the walk, keep what we have
+            log.exception("unwinding callback failed")
+            if walk is not None:
+                walk.stopped = f"internal error: {exc}"
+            return L.DWARF_CB_ABORT
+
+    def _registers(self, frame: int, names: tuple[str, ...]) -> dict[str, int]:
+        found = {}
+        for regno, name in enumerate(names):
+            if self._dw.dwfl_frame_reg(frame, regno, ctypes.byref(self._value)) == 0:
+                found[name] = self._value.value
+        return found
+
+    # ----- why a stack ended ---------------------------------------------------------
+
+    def _reason(self, pc: int, error: str | None) -> str:
+        module = self.symbolizer.module_at(pc)
+        if module is None:
+            return _unmapped(pc)
+        return f"{error} in {module.short_name}+{pc - module.start:#x}"
+
+    def _thread_error(self, tid: int, error: str | None) -> str:
+        state = procfs.thread_state(self.pid, tid)
+        if state is None:
+            return f"thread {tid} of process {self.pid} has exited"
+        if state != "t":
+            return f"thread {tid} is running (state {state}): stop it before reading its stack"
+        return f"cannot read the registers of thread {tid}: {error}"
+
+
+def _unmapped(pc: int) -> str:
+    return f"no code is mapped at {pc:#x} (code generated at run time, such as JIT code, or a corrupt stack)"
