@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Sequence
+
+from .access_options import add_access_options, listen_policy
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -29,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="level for --log-file"
     )
+    add_access_options(parser)
     sub = parser.add_subparsers(dest="command")
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
@@ -73,16 +77,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .ps import ps
 
         return ps(as_json=args.json)
-    return serve(args.listen)
+    return serve(args.listen, args)
 
 
-def serve(listen: str | None) -> int:
+def serve(listen: str | None, args: argparse.Namespace) -> int:
     from ..dap.server import serve_socket, serve_stdio
     from ..session import Session
 
     try:
         if listen:
-            asyncio.run(serve_socket(listen, Session))
+            policy = listen_policy(args, listen)
+            asyncio.run(serve_socket(listen, functools.partial(Session, policy=policy)))
         else:
             asyncio.run(serve_stdio(Session))
     except ValueError as exc:

@@ -5,6 +5,9 @@ read by pygls's framing loop (``pygls.io_.run_async``). All connections
 share the one asyncio loop, which is also the ptrace owner; pygls's own
 ``start_tcp`` is not used because it shares one protocol between
 connections and stops serving when the first one ends.
+
+Who connected is learned as each connection is accepted (``access.peer``)
+and handed to its session, which decides what that peer may do.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
+from ..access.peer import Peer, ourselves, peer_of
 from ..wakeup import quiet_wakeup_fd
 from .converter import make_converter
 from .dispatch import Dispatcher
@@ -26,12 +31,14 @@ from .pygls_bridge import new_transport, read_frames
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop], "SessionLike"]
+SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop, Peer], "SessionLike"]
 
 
-class SessionLike:  # the part of session.Session the server relies on
+class SessionLike(Protocol):  # the part of session.Session the server relies on
     initialized: bool
     ended: asyncio.Event
+
+    def admit(self, arguments: Any) -> None: ...
 
     def after_response(self, command: str, success: bool) -> None: ...
 
@@ -39,15 +46,19 @@ class SessionLike:  # the part of session.Session the server relies on
 
 
 async def serve_connection(
-    reader: asyncio.StreamReader, transport: asyncio.WriteTransport, make_session: SessionFactory
+    reader: asyncio.StreamReader,
+    transport: asyncio.WriteTransport,
+    make_session: SessionFactory,
+    peer: Peer | None = None,
 ) -> None:
-    """Serve one client until it disconnects or its input ends; then leave the program as promised."""
+    """Serve one client (``peer``; stdio: our own user) until it disconnects or its input ends;
+    then leave the program as promised."""
     loop = asyncio.get_running_loop()
     protocol = new_transport(DAPProtocol, make_converter)
     assert isinstance(protocol, DAPProtocol)
     writer = FrameWriter(transport, loop)
     protocol.attach_writer(writer)
-    session = make_session(protocol, loop)
+    session = make_session(protocol, loop, peer or ourselves())
     dispatcher = Dispatcher(protocol, session)
     stop = threading.Event()
     reading = loop.create_task(read_frames(FrameReader(reader), protocol, stop))
@@ -90,13 +101,14 @@ async def serve_socket(address: str, make_session: SessionFactory) -> None:
     """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        log.info("client connected: %s", peer)
+        # At once: a client whose socket is gone before we look is not known (and so refused).
+        peer = peer_of(writer.get_extra_info("socket"))
+        log.info("client connected: %s", peer.describe())
         try:
-            await serve_connection(reader, writer.transport, make_session)  # type: ignore[arg-type]
+            await serve_connection(reader, writer.transport, make_session, peer)
         except Exception:
-            log.exception("session with %s failed", peer)
-        log.info("client gone: %s", peer)
+            log.exception("session with %s failed", peer.describe())
+        log.info("client gone: %s", peer.describe())
 
     limit = 1 << 20
     if address.startswith("unix:"):

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
+from ..access.peer import Peer, ourselves
+from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, ProcessExited
@@ -29,9 +32,18 @@ _OUTPUT_GRACE_SECONDS = 1.0
 
 
 class Session:
-    def __init__(self, protocol: DAPProtocol, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        protocol: DAPProtocol,
+        loop: asyncio.AbstractEventLoop,
+        peer: Peer | None = None,
+        *,
+        policy: AccessPolicy | None = None,
+    ) -> None:
         self.protocol = protocol
         self.loop = loop
+        #: who is connected, and whether they may act on processes
+        self.gate = Gate(policy or AccessPolicy.own_user_only(), peer or ourselves())
         self.reaper = reaper_for(loop)
         self.initialized = False
         self.configured = False
@@ -45,8 +57,20 @@ class Session:
 
     # ----- requests -------------------------------------------------------
 
+    def admit(self, arguments: Any) -> None:
+        token = getattr(arguments, "token", None)
+        try:
+            self.gate.admit(token if isinstance(token, str) else None)
+        except AccessDenied as exc:
+            raise RequestError(str(exc)) from None
+
     def after_response(self, command: str, success: bool) -> None:
         """Runs right after a response is written: messages that must follow it go here."""
+        if self.gate.refused:
+            # The refusal was the answer; the session ends and the connection closes.
+            self.send_terminated(None)
+            self.ended.set()
+            return
         if command == "initialize" and success:
             self.protocol.send_event("initialized")
         elif command == "configurationDone" and success:
