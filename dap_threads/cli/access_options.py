@@ -37,8 +37,8 @@ def add_access_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def listen_policy(args: argparse.Namespace, listen: str) -> AccessPolicy:
-    """The policy for ``--listen``, saying the token on stderr; ValueError names what is wrong."""
+def listen_policy(args: argparse.Namespace, listen: str) -> tuple[AccessPolicy, str]:
+    """The policy for ``--listen``, and what to say of its token once listening; ValueError names what is wrong."""
     if (
         not listen.startswith("unix:")
         and not _is_loopback(_host_of(listen))
@@ -52,11 +52,12 @@ def listen_policy(args: argparse.Namespace, listen: str) -> AccessPolicy:
     if args.token_file:
         token, created = tokens.load_or_create(args.token_file)
         how = "created" if created else "read"
-        say(f'token {how} in {args.token_file}: clients of other users pass its contents as "token"')
+        said = f'token {how} in {args.token_file}: clients of other users pass its contents as "token"'
     else:
         token = tokens.generate()
-        say(f'token: {token} (clients of other users pass it as "token" in attach/launch)')
-    return AccessPolicy(own_uid=os.geteuid(), allowed_uids=allowed, token=token, launch_as_root=args.launch_as_root)
+        said = f'token: {token} (clients of other users pass it as "token" in attach/launch)'
+    policy = AccessPolicy(own_uid=os.geteuid(), allowed_uids=allowed, token=token, launch_as_root=args.launch_as_root)
+    return policy, said
 
 
 def say(text: str) -> None:

@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .access_options import add_access_options, listen_policy
+from .access_options import add_access_options, listen_policy, say
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -86,8 +86,9 @@ def serve(listen: str | None, args: argparse.Namespace) -> int:
 
     try:
         if listen:
-            policy = listen_policy(args, listen)
-            asyncio.run(serve_socket(listen, functools.partial(Session, policy=policy)))
+            policy, token_line = listen_policy(args, listen)
+            sessions = functools.partial(Session, policy=policy)
+            asyncio.run(serve_socket(listen, sessions, after_listening=functools.partial(say, token_line)))
         else:
             asyncio.run(serve_stdio(Session))
     except ValueError as exc:

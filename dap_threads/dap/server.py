@@ -97,8 +97,13 @@ async def serve_stdio(make_session: SessionFactory) -> None:
     await _with_shutdown_signals(serve_connection(reader, transport, make_session))  # type: ignore[arg-type]
 
 
-async def serve_socket(address: str, make_session: SessionFactory) -> None:
-    """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted."""
+async def serve_socket(
+    address: str, make_session: SessionFactory, after_listening: Callable[[], None] = lambda: None
+) -> None:
+    """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted.
+
+    ``after_listening`` runs once the socket is bound and that is said (the
+    first line on stderr stays the address, which tools wait for)."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         # At once: a client whose socket is gone before we look is not known (and so refused).
@@ -132,6 +137,7 @@ async def serve_socket(address: str, make_session: SessionFactory) -> None:
             )
     # Said on stderr so a person (or a test) knows where to connect, also with port 0.
     print(f"dap-threads: listening on {where}", file=sys.stderr, flush=True)
+    after_listening()
     async with server:
         await _with_shutdown_signals(server.serve_forever())
 

@@ -316,7 +316,7 @@ def test_the_adapters_token_lets_another_user_in_and_a_wrong_one_does_not(progra
     roots = programs.start("seed", 0, 0, -1, wait_line="process:")
     server = _adapter(directory, "tcp")
     try:
-        tokens = TOKEN_LINE.findall(server.stderr())
+        tokens = wait_until(lambda: TOKEN_LINE.findall(server.stderr()), what="the token on stderr")
         assert len(tokens) == 1, server.stderr()
         token = tokens[0]
         wrong = {"pid": roots.pid, "token": token[:-1] + ("A" if token[-1] != "A" else "B")}
@@ -386,6 +386,7 @@ def test_token_file_is_created_0600_read_back_and_refused_when_another_could_kno
     or when a token another user could have read or planted is used."""
     path = tmp_path / "token"
     server = TcpAdapter(tmp_path, args=["--token-file", str(path)], umask=0)
+    wait_until(lambda: "token created in" in server.stderr(), what="where the token is, on stderr")
     server.stop()
     assert mode_of(path) == 0o600, oct(mode_of(path))
     token = path.read_text().strip()
