@@ -229,7 +229,11 @@ class AdapterProcess:
 
 
 def tcp_client(port: int, host: str = "127.0.0.1") -> DapClient:
-    sock = socket.create_connection((host, port), timeout=10)
+    return socket_client(socket.create_connection((host, port), timeout=10))
+
+
+def socket_client(sock: socket.socket) -> DapClient:
+    """A client on a connected socket (TCP or Unix)."""
     sock.settimeout(None)
     reader = sock.makefile("rb")
 

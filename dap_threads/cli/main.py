@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import sys
 from collections.abc import Sequence
+
+from .access_options import add_access_options, listen_policy, say
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -30,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"], help="level for --log-file"
     )
+    add_access_options(parser)
     sub = parser.add_subparsers(dest="command")
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
@@ -82,16 +86,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .stacks import stacks
 
         return stacks(args.pid, as_json=args.json, max_frames=args.max_frames)
-    return serve(args.listen)
+    return serve(args.listen, args)
 
 
-def serve(listen: str | None) -> int:
+def serve(listen: str | None, args: argparse.Namespace) -> int:
     from ..dap.server import serve_socket, serve_stdio
     from ..session import Session
 
     try:
         if listen:
-            asyncio.run(serve_socket(listen, Session))
+            policy, token_line = listen_policy(args, listen)
+            sessions = functools.partial(Session, policy=policy)
+            asyncio.run(serve_socket(listen, sessions, after_listening=functools.partial(say, token_line)))
         else:
             asyncio.run(serve_stdio(Session))
     except ValueError as exc:

@@ -13,7 +13,7 @@ import logging
 from typing import Any, Protocol
 
 from .converter import converter, describe_structure_error
-from .protocol import DAPProtocol
+from .protocol import DAPProtocol, redacted
 from .requests import RequestError, RequestSpec, commands, lookup
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,9 @@ class RequestContext(Protocol):
     """What the dispatcher needs from the session that handles requests."""
 
     initialized: bool
+
+    def admit(self, arguments: Any) -> None:
+        """Raise RequestError unless this connection may act on processes (see requests.RequestSpec)."""
 
     def response_sent(self) -> None: ...
 
@@ -43,7 +46,7 @@ class Dispatcher:
             try:
                 await self.handle(message)
             except Exception:
-                log.exception("failed to answer %.200s", message)
+                log.exception("failed to answer %.200s", redacted(message))
 
     def close(self) -> None:
         self._worker.cancel()
@@ -77,6 +80,8 @@ class Dispatcher:
         if arguments is None:
             return
         try:
+            if spec.acts_on_process:
+                self._context.admit(arguments)
             body = await spec.handler(self._context, arguments)
         except RequestError as exc:
             self._error(request_seq, command, exc.message, show_user=exc.show_user)

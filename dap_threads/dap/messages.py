@@ -32,6 +32,8 @@ class AttachArguments:
     #: VS Code's C/C++ tools name it processId and may send it as a string
     processId: Any = None
     stopOnAttach: bool = False
+    #: the adapter's token, for a client of another user (see access.policy)
+    token: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define
@@ -42,6 +44,8 @@ class LaunchArguments:
     env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
+    #: the adapter's token, for a client of another user (see access.policy)
+    token: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define

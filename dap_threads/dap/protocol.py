@@ -82,7 +82,7 @@ class DAPProtocol(FramedTransport):
 
     def receive(self, message: Any) -> None:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("<-- %.2000s", json.dumps(message))
+            log.debug("<-- %.2000s", json.dumps(redacted(message)))
         if not isinstance(message, dict):
             log.error("ignored a DAP frame whose body is a JSON %s, not an object", type(message).__name__)
             return
@@ -139,6 +139,14 @@ class DAPProtocol(FramedTransport):
         self._frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         if self.on_message_sent is not None:
             self.on_message_sent(message)
+
+
+def redacted(message: Any) -> Any:
+    """``message`` fit for a log: the adapter's token must not land in a file others may read."""
+    arguments = message.get("arguments") if isinstance(message, dict) else None
+    if isinstance(arguments, dict) and "token" in arguments:
+        return {**message, "arguments": {**arguments, "token": "(hidden)"}}
+    return message
 
 
 def _plain(body: Any) -> Any:

@@ -2,7 +2,10 @@
 
 As in GDB's DAP server, the decorator also declares the capabilities the
 handler implements, so the ``initialize`` response advertises exactly what
-is registered (DAP spec, "Capabilities") and nothing else.
+is registered (DAP spec, "Capabilities") and nothing else. It also says
+whether the request acts on a process: those are served only to a connection
+the session's access check admits (a new handler is checked unless it says
+otherwise).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ class RequestSpec:
     capabilities: tuple[str, ...]
     #: False for the few requests allowed before ``initialize`` (none but initialize itself)
     needs_initialize: bool
+    #: False for the few that touch no process (initialize, configurationDone, disconnect):
+    #: they are answered before, or without, the connection's access check
+    acts_on_process: bool
 
 
 _registry: dict[str, RequestSpec] = {}
@@ -43,13 +49,14 @@ def request(
     *,
     capabilities: tuple[str, ...] = (),
     needs_initialize: bool = True,
+    acts_on_process: bool = True,
 ) -> Callable[[Handler], Handler]:
     """Register ``handler(session, args)`` for ``command``; it returns the response body or None."""
 
     def register(handler: Handler) -> Handler:
         if command in _registry:
             raise ValueError(f"two handlers for DAP request {command!r}")
-        _registry[command] = RequestSpec(command, handler, arguments, capabilities, needs_initialize)
+        _registry[command] = RequestSpec(command, handler, arguments, capabilities, needs_initialize, acts_on_process)
         return handler
 
     return register

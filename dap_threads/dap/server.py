@@ -5,6 +5,9 @@ read by pygls's framing loop (``pygls.io_.run_async``). All connections
 share the one asyncio loop, which is also the ptrace owner; pygls's own
 ``start_tcp`` is not used because it shares one protocol between
 connections and stops serving when the first one ends.
+
+Who connected is learned as each connection is accepted (``access.peer``)
+and handed to its session, which decides what that peer may do.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
+from ..access.peer import Peer, ourselves, peer_of
 from ..wakeup import quiet_wakeup_fd
 from .converter import make_converter
 from .dispatch import Dispatcher
@@ -27,7 +31,7 @@ from .pygls_bridge import new_transport, read_frames
 
 log = logging.getLogger(__name__)
 
-SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop], "SessionLike"]
+SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop, Peer], "SessionLike"]
 
 
 class SessionLike(Protocol):
@@ -36,21 +40,27 @@ class SessionLike(Protocol):
     initialized: bool
     ended: asyncio.Event
 
+    def admit(self, arguments: Any) -> None: ...
+
     def response_sent(self) -> None: ...
 
     def close(self) -> Awaitable[None]: ...
 
 
 async def serve_connection(
-    reader: asyncio.StreamReader, transport: asyncio.WriteTransport, make_session: SessionFactory
+    reader: asyncio.StreamReader,
+    transport: asyncio.WriteTransport,
+    make_session: SessionFactory,
+    peer: Peer | None = None,
 ) -> None:
-    """Serve one client until it disconnects or its input ends; then leave the program as promised."""
+    """Serve one client (``peer``; stdio: our own user) until it disconnects or its input ends;
+    then leave the program as promised."""
     loop = asyncio.get_running_loop()
     protocol = new_transport(DAPProtocol, make_converter)
     assert isinstance(protocol, DAPProtocol)
     writer = FrameWriter(transport, loop)
     protocol.attach_writer(writer)
-    session = make_session(protocol, loop)
+    session = make_session(protocol, loop, peer or ourselves())
     dispatcher = Dispatcher(protocol, session)
     stop = threading.Event()
     reading = loop.create_task(read_frames(FrameReader(reader), protocol, stop))
@@ -89,17 +99,23 @@ async def serve_stdio(make_session: SessionFactory) -> None:
     await _with_shutdown_signals(serve_connection(reader, transport, make_session))
 
 
-async def serve_socket(address: str, make_session: SessionFactory) -> None:
-    """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted."""
+async def serve_socket(
+    address: str, make_session: SessionFactory, after_listening: Callable[[], None] = lambda: None
+) -> None:
+    """Serve TCP ``[HOST:]PORT`` or a Unix socket ``unix:PATH`` until interrupted.
+
+    ``after_listening`` runs once the socket is bound and that is said (the
+    first line on stderr stays the address, which tools wait for)."""
 
     async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        log.info("client connected: %s", peer)
+        # At once: a client whose socket is gone before we look is not known (and so refused).
+        peer = peer_of(writer.get_extra_info("socket"))
+        log.info("client connected: %s", peer.describe())
         try:
-            await serve_connection(reader, writer.transport, make_session)
+            await serve_connection(reader, writer.transport, make_session, peer)
         except Exception:
-            log.exception("session with %s failed", peer)
-        log.info("client gone: %s", peer)
+            log.exception("session with %s failed", peer.describe())
+        log.info("client gone: %s", peer.describe())
 
     limit = 1 << 20
     if address.startswith("unix:"):
@@ -123,6 +139,7 @@ async def serve_socket(address: str, make_session: SessionFactory) -> None:
             )
     # Said on stderr so a person (or a test) knows where to connect, also with port 0.
     print(f"dap-threads: listening on {where}", file=sys.stderr, flush=True)
+    after_listening()
     async with server:
         await _with_shutdown_signals(server.serve_forever())
 

@@ -3,7 +3,9 @@
 The child is forked by the ptrace owner and waits on a pipe; the owner seizes
 it (so it is a PTRACE_SEIZE tracee, which PTRACE_INTERRUPT and PTRACE_LISTEN
 need), then lets it exec. The exec stops it in PTRACE_EVENT_EXEC before the
-program's first instruction, so no thread can be created unseen.
+program's first instruction, so no thread can be created unseen. A program run
+for another user (``run_as``) takes on that user between the seize and the
+exec: the seize needs no privilege over it, and the program never runs as us.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import os
 import shutil
 import signal
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import ptrace
 from .errors import LaunchError
 from .owner import on_ptrace_owner
 from .reaper import Reaper
+from .run_as import RunAs
 from .tracer import BASE_OPTIONS, Tracer
 from .waitstatus import Kind, classify
 
@@ -61,14 +65,16 @@ async def launch(
     capture_output: bool,
     reaper: Reaper,
     loop: asyncio.AbstractEventLoop,
+    run_as: RunAs | None = None,
 ) -> Launched:
-    """Fork, seize and exec ``program``; returns with it held at its first instruction."""
+    """Fork, seize and exec ``program`` (as ``run_as`` if given); returns with it held at its first instruction."""
     path = resolve_program(program, cwd)
     if cwd is not None and not os.path.isdir(cwd):
         raise LaunchError(f"cwd {cwd!r} is not a directory")
     argv = [program, *args]
-    environ = dict(os.environ) if env is None else {**os.environ, **env}
-    child = _fork_waiting_child(path, argv, environ, cwd, capture_output)
+    environ = dict(os.environ) if run_as is None else run_as.environment(os.environ)
+    environ.update(env or {})
+    child = _fork_waiting_child(_ChildPlan(path, argv, environ, cwd, run_as), capture_output)
 
     tracer = Tracer(child.pid, reaper, loop)
     # EXITKILL only for a launched program: it is ours, and ends with us.
@@ -108,16 +114,27 @@ class _Child:
                 os.close(fd)
 
 
-def _fork_waiting_child(
-    path: str, argv: list[str], environ: dict[str, str], cwd: str | None, capture_output: bool
-) -> _Child:
+class _ChildPlan:
+    """What the child execs, where, and as whom."""
+
+    def __init__(
+        self, path: str, argv: list[str], environ: dict[str, str], cwd: str | None, run_as: RunAs | None
+    ) -> None:
+        self.path = path
+        self.argv = argv
+        self.environ = environ
+        self.cwd = cwd
+        self.run_as = run_as
+
+
+def _fork_waiting_child(plan: _ChildPlan, capture_output: bool) -> _Child:
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     out = os.pipe2(os.O_CLOEXEC) if capture_output else None
     err = os.pipe2(os.O_CLOEXEC) if capture_output else None
     pid = os.fork()
     if pid == 0:  # the child: only the few calls exec needs, then exec
-        _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ)
+        _child(go_r, go_w, err_w, out, err, plan)
     for fd in (go_r, err_w, out[1] if out else None, err[1] if err else None):
         if fd is not None:
             os.close(fd)
@@ -138,17 +155,14 @@ class _FirstStop:
         pass
 
 
-def _child(  # pragma: no cover - runs in the fork
+def _child(
     go_r: int,
     go_w: int,
     err_w: int,
     out: tuple[int, int] | None,
     err: tuple[int, int] | None,
-    cwd: str | None,
-    path: str,
-    argv: list[str],
-    environ: dict[str, str],
-) -> None:
+    plan: _ChildPlan,
+) -> NoReturn:  # pragma: no cover - runs in the fork
     try:
         os.close(go_w)
         os.read(go_r, 1)  # wait until the parent has seized us
@@ -159,19 +173,34 @@ def _child(  # pragma: no cover - runs in the fork
             os.dup2(out[1], 1)
         if err:
             os.dup2(err[1], 2)
-        if cwd:
-            os.chdir(cwd)
+        if plan.run_as is not None:
+            plan.run_as.become()
+        # After the drop, so the directory is entered with the program's own rights.
+        if plan.cwd:
+            os.chdir(plan.cwd)
+        elif plan.run_as is not None:
+            _enter_first_reachable(os.getcwd(), plan.run_as.home, "/")
         # The adapter ignores nothing the program should see: restore defaults.
         for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
-        os.execve(path, argv, environ)
+        os.execve(plan.path, plan.argv, plan.environ)
     except BaseException as exc:
         try:
             os.write(err_w, f"{type(exc).__name__}: {exc}".encode())
         finally:
             os._exit(127)
     os._exit(127)
+
+
+def _enter_first_reachable(*directories: str) -> None:  # pragma: no cover - runs in the fork
+    """The adapter's directory if this user may enter it, else their home, else /."""
+    for directory in directories:
+        try:
+            os.chdir(directory)
+            return
+        except OSError:
+            continue
 
 
 def _read_all(fd: int) -> bytes:

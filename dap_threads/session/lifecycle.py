@@ -10,7 +10,7 @@ from ..dap.requests import RequestError, capabilities, request
 from .session import Session
 
 
-@request("initialize", m.InitializeArguments, needs_initialize=False)
+@request("initialize", m.InitializeArguments, needs_initialize=False, acts_on_process=False)
 async def initialize(session: Session, args: m.InitializeArguments) -> dict[str, bool]:
     if session.initialized:
         raise RequestError("'initialize' was already sent in this session; send it once, first")
@@ -20,14 +20,15 @@ async def initialize(session: Session, args: m.InitializeArguments) -> dict[str,
     return capabilities()
 
 
-@request("configurationDone", m.NoArguments, capabilities=("supportsConfigurationDoneRequest",))
+@request("configurationDone", m.NoArguments, capabilities=("supportsConfigurationDoneRequest",), acts_on_process=False)
 async def configuration_done(session: Session, args: m.NoArguments) -> None:
     # A stop-on-entry/attach waits for this response (DAP "Launch sequencing").
     session.after_response(session.configuration_done)
     return None
 
 
-@request("disconnect", m.DisconnectArguments, capabilities=("supportTerminateDebuggee",))
+# Only this session's own program, which exists only once the connection was admitted.
+@request("disconnect", m.DisconnectArguments, capabilities=("supportTerminateDebuggee",), acts_on_process=False)
 async def disconnect(session: Session, args: m.DisconnectArguments) -> None:
     # The session ends once the response is out, whatever happens below.
     session.after_response(session.ended.set)

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
+from ..access.peer import Peer, ourselves
+from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, ProcessExited
@@ -31,9 +34,18 @@ _OUTPUT_GRACE_SECONDS = 1.0
 
 
 class Session:
-    def __init__(self, protocol: DAPProtocol, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        protocol: DAPProtocol,
+        loop: asyncio.AbstractEventLoop,
+        peer: Peer | None = None,
+        *,
+        policy: AccessPolicy | None = None,
+    ) -> None:
         self.protocol = protocol
         self.loop = loop
+        #: who is connected, and whether they may act on processes
+        self.gate = Gate(policy or AccessPolicy.own_user_only(), peer or ourselves())
         self.reaper = reaper_for(loop)
         self.initialized = False
         self.configured = False
@@ -48,6 +60,13 @@ class Session:
 
     # ----- requests -------------------------------------------------------
 
+    def admit(self, arguments: Any) -> None:
+        token = getattr(arguments, "token", None)
+        try:
+            self.gate.admit(token if isinstance(token, str) else None)
+        except AccessDenied as exc:
+            raise RequestError(str(exc)) from None
+
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` right after the response to the request being handled is written.
 
@@ -61,6 +80,12 @@ class Session:
 
     def response_sent(self) -> None:
         """The dispatcher wrote a response: run what its handler scheduled, then publish engine events."""
+        if self.gate.refused:
+            # The refusal was the answer; the session ends and the connection closes.
+            self._after_response.clear()
+            self.send_terminated(None)
+            self.ended.set()
+            return
         actions, self._after_response = self._after_response, []
         for action in actions:
             action()

@@ -13,6 +13,7 @@ from ..engine.errors import EngineError
 from ..engine.events import AllStopped
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
+from ..engine.run_as import RunAs
 from .session import Session
 
 
@@ -34,6 +35,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 @request("launch", m.LaunchArguments)
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
+    run_as = _launch_user(session)
     try:
         launched = await engine_launch(
             args.program,
@@ -43,6 +45,7 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
             capture_output=True,
             reaper=session.reaper,
             loop=session.loop,
+            run_as=run_as,
         )
     except EngineError as exc:
         raise RequestError(str(exc)) from None
@@ -58,6 +61,23 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     else:
         tracer.resume()
     return None
+
+
+def _launch_user(session: Session) -> RunAs | None:
+    """A root adapter launches for a non-root client as that client: never a way into root."""
+    uid = session.gate.launch_uid()
+    if uid is None:
+        return None
+    run_as = RunAs.for_uid(uid)
+    session.protocol.send_event(
+        "output",
+        m.OutputEventBody(
+            category="console",
+            output=f"dap-threads: running the program as {run_as.describe()}, the user of this connection "
+            f"(the adapter runs as root; start it with --launch-as-root to keep root)\n",
+        ),
+    )
+    return run_as
 
 
 def _refuse_second_program(session: Session) -> None:

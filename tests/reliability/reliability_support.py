@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -263,6 +264,7 @@ class TcpAdapter:
         python: str = sys.executable,
         env: dict[str, str] | None = None,
         umask: int | None = None,
+        args: Iterable[str] = (),
     ) -> None:
         self.log_file = directory / f"adapter-tcp-{time.monotonic_ns()}.log"
         self.stderr_path = directory / f"adapter-tcp-{time.monotonic_ns()}.stderr"
@@ -280,6 +282,7 @@ class TcpAdapter:
                 str(self.log_file),
                 "--log-level",
                 "debug",
+                *args,
             ],
             cwd=REPO,
             stdin=subprocess.DEVNULL,
@@ -412,3 +415,43 @@ class UserAdapter:
         self.client.close()
         wait_or_kill(self.proc)
         self._stderr.close()
+
+
+#: Run as another uid: connect to ADDRESS ("unix:PATH" or "HOST:PORT") and hand the
+#: connected socket to the test through the inherited Unix socket FD (SCM_RIGHTS).
+_CONNECT_AND_HAND_OVER = """
+import socket, sys
+address, fd = sys.argv[1], int(sys.argv[2])
+if address.startswith("unix:"):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(address[5:])
+else:
+    host, _, port = address.rpartition(":")
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    s.connect((host.strip("[]"), int(port)))
+socket.send_fds(socket.socket(fileno=fd), [b"s"], [s.fileno()])
+"""
+
+
+def connect_as(uid: int, python: str, address: str) -> socket.socket:
+    """A socket connected to ``address`` by a process of ``uid``.
+
+    The kernel knows the connection as that user's (SO_PEERCRED is taken at
+    connect(), and a TCP socket's owner at its creation), so the adapter sees
+    what it would see if that user's editor had connected; the test drives it
+    with its own DAP client.
+    """
+    ours, theirs = socket.socketpair()
+    with ours:
+        with theirs:
+            done = subprocess.run(
+                [*as_user(uid), python, "-c", _CONNECT_AND_HAND_OVER, address, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                capture_output=True,
+                text=True,
+                env=user_env(),
+                timeout=30,
+            )
+        assert done.returncode == 0, f"uid {uid} could not connect to {address}: {done.stderr}"
+        _, fds, _, _ = socket.recv_fds(ours, 1, 1)
+    return socket.socket(fileno=fds[0])

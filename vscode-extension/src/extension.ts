@@ -9,6 +9,7 @@ import {
     pickerItems,
     selectableProcesses,
 } from './processes';
+import { withServerToken } from './serverToken';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
@@ -38,6 +39,7 @@ function settings() {
     return {
         python: c.get<string>('python', 'python3').trim() || 'python3',
         server: c.get<string>('server', ''),
+        serverToken: c.get<string>('serverToken', ''),
         logFile: c.get<string>('logFile', ''),
         logLevel: c.get<string>('logLevel', 'info'),
     };
@@ -198,8 +200,9 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
         _folder: vscode.WorkspaceFolder | undefined,
         config: vscode.DebugConfiguration,
     ): Promise<vscode.DebugConfiguration | null | undefined> {
-        const usesServer = typeof config.debugServer === 'number' || settings().server.trim() !== '';
-        if (!usesServer && !(await ensureAdapterInstalled(settings().python))) {
+        const s = settings();
+        const usesServer = typeof config.debugServer === 'number' || s.server.trim() !== '';
+        if (!usesServer && !(await ensureAdapterInstalled(s.python))) {
             return undefined; // the user has been told how to install it
         }
         if (config.request === 'attach') {
@@ -218,13 +221,14 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
                 pid = Number(picked);
             }
             const { processId: _unused, ...rest } = config;
-            return { ...rest, pid };
+            return withServerToken({ ...rest, pid }, s);
         }
         if (config.request === 'launch' && !config.program) {
             void vscode.window.showErrorMessage('dap-threads: a launch configuration needs "program".');
             return null;
         }
-        return config;
+        // A --listen adapter lets in only its own user unless the client brings its token.
+        return withServerToken(config, s);
     }
 }
 
