@@ -15,11 +15,13 @@ What one sample reads, per thread (man 5 proc):
 Reading /proc never stops the program. Two rules of the kernel shape the rest:
 a thread in ptrace-stop reads as ``t`` (and ``syscall`` shows nothing useful),
 so while the program is paused (``paused()``) the sampler shows each thread's
-last facts from before the pause, marked ``stale``, without reading; and the
-tracer stops threads for a few microseconds at every clone or signal, so a
-``t`` seen in one sample only, while nobody paused the program, is such a stop
-and the thread keeps its previous state. Two samples in a row of ``t`` mean it
-really is held (for instance a job-control stop, which a tracee shows as ``t``).
+last facts from before the pause, marked ``stale``, without reading. And the
+tracer stops threads for microseconds at every clone or signal (a thread that
+creates threads in a storm is in such stops much of the time), so a ``t``
+while nobody paused the program is not the thread's state: it keeps the state
+it had. The one lasting ``t`` of a running program is a job-control stop
+(SIGSTOP), which a tracee shows as ``t`` too: only the tracer knows it, and
+tells the sampler through ``job_stopped``; such a thread reads as ``T``.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 class Snapshot:
     """Every thread's facts at one moment."""
 
-    at: float  # time.monotonic()
-    wall: float  # time.time()
+    at: float  # time.monotonic() when the sample began
+    wall: float  # time.time() when the sample began
     threads: Mapping[int, ThreadFacts]
     #: the program was paused: the facts are the last ones from before (stale)
     paused: bool
@@ -62,8 +64,6 @@ class _Track:
     facts: ThreadFacts
     #: the last facts read while the thread was not in ptrace-stop
     running: ThreadFacts | None
-    #: consecutive samples that read "t" while nobody paused the program
-    traced_samples: int = 0
 
 
 class Sampler:
@@ -77,8 +77,13 @@ class Sampler:
         detail_budget: int = 2000,
         clock: Callable[[], float] = time.monotonic,
         proc: str = "/proc",
+        job_stopped: Callable[[int], bool] | None = None,
     ) -> None:
-        """``proc``: where procfs is mounted (another mount serves a container's pid namespace)."""
+        """``proc``: where procfs is mounted (another mount serves a container's pid namespace).
+
+        ``job_stopped(tid)``: whether the tracer holds the thread in a job-control
+        stop (the engine's ``TracedThread.group_stop``).
+        """
         self.pid = pid
         self.abi: Abi | None = process_abi(pid) or host_abi()
         self.status_share = max(1, status_share)
@@ -87,6 +92,7 @@ class Sampler:
         self._task_dir = f"{proc}/{pid}/task"
         self._tracks: dict[int, _Track] = {}
         self._stat_files = StatFiles(self._task_dir)
+        self._job_stopped = job_stopped
         self._round = 0
         self._held_all = False
         self._released: set[int] = set()
@@ -117,11 +123,11 @@ class Sampler:
 
     def sample(self, tids: Iterable[int] | None = None) -> Snapshot:
         """Sample every thread (or ``tids``, when the caller knows the live threads) now."""
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         now, wanted = self._clock(), self._wanted(tids)
         self._details_left = self.detail_budget
         threads = self._sample_some(wanted, now)
-        return self._finish(threads, now, started)
+        return self._finish(threads, now, wall, started)
 
     async def sample_async(self, tids: Iterable[int] | None = None, chunk: int = 500) -> Snapshot:
         """``sample``, giving the event loop a turn after every ``chunk`` threads.
@@ -129,14 +135,14 @@ class Sampler:
         On the ptrace owner's loop a 10,000-thread sample must not hold up
         waitpid for its whole duration: the traced threads would wait.
         """
-        started = time.perf_counter()
+        started, wall = time.perf_counter(), time.time()
         now, wanted = self._clock(), self._wanted(tids)
         self._details_left = self.detail_budget
         threads: dict[int, ThreadFacts] = {}
         for start in range(0, len(wanted), chunk):
             threads.update(self._sample_some(wanted[start : start + chunk], now))
             await asyncio.sleep(0)
-        return self._finish(threads, now, started)
+        return self._finish(threads, now, wall, started)
 
     @property
     def open_descriptors(self) -> int:
@@ -178,13 +184,13 @@ class Sampler:
             return list(tids)
         return _list(self._task_dir)
 
-    def _finish(self, threads: dict[int, ThreadFacts], now: float, started: float) -> Snapshot:
+    def _finish(self, threads: dict[int, ThreadFacts], now: float, wall: float, started: float) -> Snapshot:
         for gone in self._tracks.keys() - threads.keys():
             del self._tracks[gone]
             self._stat_files.drop(gone)
         self._pending &= threads.keys()
         self._round += 1
-        self.last = Snapshot(now, time.time(), threads, self._held_all, time.perf_counter() - started)
+        self.last = Snapshot(now, wall, threads, self._held_all, time.perf_counter() - started)
         return self.last
 
     def _sample_some(self, tids: list[int], now: float) -> dict[int, ThreadFacts]:
@@ -227,12 +233,11 @@ class Sampler:
         ticks = stat.utime + stat.stime
         cpu = None if track is None else 100.0 * (ticks - track.ticks) / CLOCK_TICKS / max(now - track.at, 1e-6)
         previous = track.running if track is not None else None
-        traced_samples = 0
         if state is ThreadState.TRACED and not held:
-            traced_samples = track.traced_samples + 1 if track is not None else 1
-            if previous is not None and traced_samples < 2:
-                # A stop of a few microseconds at a clone or a signal: not the thread's state.
-                state = previous.state
+            if self._job_stopped is not None and self._job_stopped(tid):
+                state = ThreadState.STOPPED
+            elif previous is not None:
+                state = previous.state  # a tracer's stop at a clone or signal: not the thread's state
         # Its wait can have changed only if it ran: a new state, or CPU ticks. (A thread that
         # woke and slept again within one tick is caught the next time it uses a tick.)
         moved = track is None or previous is None or state is not previous.state or ticks != track.ticks
@@ -245,7 +250,7 @@ class Sampler:
                 self._pending.add(tid)  # over this sample's budget: read it next time
             facts = self._status_in_turn(tid, _from_stat(previous, tid, stat, state, cpu))
         running = None if facts.state is ThreadState.TRACED else facts
-        self._tracks[tid] = _Track(raw, ticks, now, facts, running or previous, traced_samples)
+        self._tracks[tid] = _Track(raw, ticks, now, facts, running or previous)
         return facts
 
     def _status_in_turn(self, tid: int, facts: ThreadFacts) -> ThreadFacts:

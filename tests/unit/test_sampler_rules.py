@@ -43,21 +43,35 @@ def sampler(tmp_path: Path, clock: FakeClock) -> Sampler:
     return Sampler(PID, clock=clock, proc=str(tmp_path))
 
 
-def test_a_ptrace_stop_seen_once_is_not_the_threads_state(tmp_path: Path):
+def test_a_ptrace_stop_nobody_asked_for_is_not_the_threads_state(tmp_path: Path):
     clock = FakeClock()
     s = sampler(tmp_path, clock)
     write(tmp_path, TID, "S", 10)
     first = s.sample().threads[TID]
     assert (first.state, first.wait_short) == (ThreadState.SLEEPING, "futex")
+    for extra in (CLOCK_TICKS // 2, CLOCK_TICKS):  # caught in a clone event's stop, twice in a row
+        clock.now += 1
+        write(tmp_path, TID, "t", 10 + extra)
+        facts = s.sample().threads[TID]
+        assert (facts.state, facts.wait_short, facts.stale) == (ThreadState.SLEEPING, "futex", False)
+    assert facts.cpu_percent == 50.0
+
+
+def test_a_job_control_stop_reads_as_stopped_when_the_tracer_says_so(tmp_path: Path):
+    clock = FakeClock()
+    stopped: set[int] = set()
+    s = Sampler(PID, clock=clock, proc=str(tmp_path), job_stopped=stopped.__contains__)
+    write(tmp_path, TID, "S", 10)
+    s.sample()
+    stopped.add(TID)
     clock.now += 1
-    write(tmp_path, TID, "t", 10 + CLOCK_TICKS // 2)  # caught in a clone event's stop
-    second = s.sample().threads[TID]
-    assert (second.state, second.wait_short) == (ThreadState.SLEEPING, "futex")
-    assert second.cpu_percent == 50.0
-    clock.now += 1
-    write(tmp_path, TID, "t", 10 + CLOCK_TICKS // 2 + 1)  # still stopped a second later: it is held
-    third = s.sample().threads[TID]
-    assert third.state is ThreadState.TRACED and not third.stale
+    write(tmp_path, TID, "t", 11)
+    assert s.sample().threads[TID].state is ThreadState.STOPPED
+
+
+def test_a_new_thread_in_ptrace_stop_reads_as_such(tmp_path: Path):
+    write(tmp_path, TID, "t", 10)
+    assert sampler(tmp_path, FakeClock()).sample().threads[TID].state is ThreadState.TRACED
 
 
 def test_paused_threads_show_their_facts_from_before_without_reading(tmp_path: Path):
