@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, pause, report, storm
+from . import attach, common, footprint, latency, observe, pause, report, storm
 from .common import Scratch, Spinners, log
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint")
+SUITES = ("storm", "latency", "attach", "pause", "footprint", "observe")
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
@@ -25,6 +25,14 @@ PLANS: dict[str, dict[str, Any]] = {
         "attach": {"sizes": [10, 1000, 10000], "rounds": 5, "gdb_rounds": {10000: 1}},
         "pause": {"sizes": [1000, 10000], "rounds": {1000: 5, 10000: 2}, "any_rounds": {1000: 3, 10000: 1}},
         "footprint": {"startup_rounds": 7, "lifetimes": 100_000},
+        "observe": {
+            "sizes": [1000, 10000],
+            "samples": 5,
+            "warmup": 6,
+            "events": 200_000,
+            "storm": 4000,
+            "html_threads": 20_000,
+        },
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
@@ -32,6 +40,14 @@ PLANS: dict[str, dict[str, Any]] = {
         "attach": {"sizes": [10, 1000], "rounds": 3, "gdb_rounds": {}},
         "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}},
         "footprint": {"startup_rounds": 3, "lifetimes": 20_000},
+        "observe": {
+            "sizes": [1000],
+            "samples": 3,
+            "warmup": 4,
+            "events": 50_000,
+            "storm": 2000,
+            "html_threads": 20_000,
+        },
     },
 }
 
@@ -159,6 +175,8 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return attach.run(spinners, **cfg)
     if suite == "pause":
         return _pause(spinners, cfg)
+    if suite == "observe":
+        return observe.run(spinners, scratch, **cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 

@@ -5,13 +5,16 @@ thread whose clone made it: man 2 ptrace, PTRACE_EVENT_CLONE) and
 ``ThreadExited``. Threads that existed when the tracer arrived have no
 creator: they are roots, "present at attach" (or, for a launched program, its
 main thread). It runs on the hot path of thread creation, inside the engine's
-event publication, so an event costs a dict lookup and an insert, nothing
-that reads /proc: names come later, from the sampler (``rename``) or from
+event publication, so an event costs an object, a dict lookup and an insert,
+nothing that reads /proc: names come later, from samples (``rename``) or from
 ``refresh_names``.
 
 Memory stays bounded: at most ``max_exited`` exited threads are remembered;
 beyond that the oldest are forgotten, and their children become roots whose
 creator is "forgotten".
+
+The timeline records its samples on these same nodes (one record per thread
+life for both), and reads what is new through the ``journal``.
 """
 
 from __future__ import annotations
@@ -20,25 +23,42 @@ import collections
 import itertools
 from collections.abc import Iterable, Iterator
 
-import attrs
-
 from ..engine import procfs
 from ..engine.events import Event, ThreadExited, ThreadStarted
 
 
-@attrs.define(slots=True, eq=False, repr=False)
 class Node:
     """One thread's life. ``creator`` is a tid (None: present at attach); ``parent`` is its creator's node if known."""
 
-    tid: int
-    creator: int | None
-    born: float
-    serial: int
-    parent: Node | None = None
-    name: str | None = None
-    exited: float | None = None
-    #: children by serial, in birth order (a dict: forgetting one is O(1))
-    children: dict[int, Node] = attrs.Factory(dict)
+    __slots__ = (
+        "born",
+        "children",
+        "creator",
+        "exited",
+        "label",
+        "name",
+        "parent",
+        "sampled",
+        "serial",
+        "tid",
+        "usage",
+    )
+
+    def __init__(self, tid: int, creator: int | None, born: float, serial: int, name: str | None) -> None:
+        self.tid = tid
+        self.creator = creator
+        self.born = born
+        self.serial = serial
+        self.name = name
+        self.parent: Node | None = None
+        self.exited: float | None = None
+        #: children by serial, in birth order; None until the first (a dict: forgetting one is O(1))
+        self.children: dict[int, Node] | None = None
+        #: known from a sample only, not (yet) from the engine's events
+        self.sampled = False
+        #: the last state the timeline recorded for it: label index and CPU%
+        self.label = -1
+        self.usage = -1.0
 
     @property
     def alive(self) -> bool:
@@ -46,10 +66,13 @@ class Node:
 
     @property
     def present_at_start(self) -> bool:
-        return self.creator is None
+        return self.creator is None and not self.sampled
+
+    def kids(self) -> Iterable[Node]:
+        return self.children.values() if self.children else ()
 
     def __repr__(self) -> str:
-        state = "alive" if self.alive else f"exited {self.exited:.3f}"
+        state = "alive" if self.exited is None else f"exited {self.exited:.3f}"
         return f"Node({self.tid}, {self.name!r}, creator={self.creator}, born={self.born:.3f}, {state})"
 
 
@@ -66,34 +89,46 @@ class Lineage:
         self.nodes: dict[int, Node] = {}
         #: nodes without a known creator node, by serial
         self.roots: dict[int, Node] = {}
+        #: nodes born or exited since the journal was last emptied; None: nobody reads it
+        self.journal: list[Node] | None = None
         self._exited: collections.deque[Node] = collections.deque()
-        self._serials = itertools.count()
+        self._serial = 0
         self.forgotten = 0
 
     # ----- engine events (the hot path) ------------------------------------------
 
     def on_events(self, batch: list[Event]) -> None:
         """A ``Tracer.subscribe`` listener."""
+        started, exited = self.started, self.exited
         for event in batch:
             if isinstance(event, ThreadStarted):
-                self.started(event.tid, event.creator, event.time)
+                started(event.tid, event.creator, event.time)
             elif isinstance(event, ThreadExited):
-                self.exited(event.tid, event.time)
+                exited(event.tid, event.time)
 
     def started(self, tid: int, creator: int | None, time: float, name: str | None = None) -> Node:
-        known = self.nodes.get(tid)
+        nodes = self.nodes
+        known = nodes.get(tid)
         if known is not None and known.exited is None:
-            return known  # announced twice (e.g. the attach scan and a clone event): one life
-        if self.start is None:
-            self.start = time
-        node = Node(tid, creator, time, next(self._serials), name=name)
-        parent = self.nodes.get(creator) if creator is not None else None
+            if known.sampled:
+                self._born_after_sampled(known, creator, time)
+            return known  # else announced twice (the attach scan and a clone event): one life
+        serial = self._serial
+        self._serial = serial + 1
+        node = Node(tid, creator, time, serial, name)
+        parent = nodes.get(creator) if creator is not None else None
         if parent is not None and parent.born <= time:
             node.parent = parent
-            parent.children[node.serial] = node
+            if parent.children is None:
+                parent.children = {}
+            parent.children[serial] = node
         else:
-            self.roots[node.serial] = node
-        self.nodes[tid] = node
+            self.roots[serial] = node
+        nodes[tid] = node
+        if self.start is None:
+            self.start = time
+        if self.journal is not None:
+            self.journal.append(node)
         return node
 
     def exited(self, tid: int, time: float) -> None:
@@ -102,17 +137,39 @@ class Lineage:
             return
         node.exited = time
         self._exited.append(node)
+        if self.journal is not None:
+            self.journal.append(node)
         if len(self._exited) > self.max_exited:
             self._forget(self._exited.popleft())
+
+    def sampled(self, tid: int, time: float, name: str) -> Node:
+        """A thread that a sample found before (or without) any engine event about it."""
+        node = self.started(tid, None, time, name)
+        node.sampled = True
+        return node
+
+    def _born_after_sampled(self, node: Node, creator: int | None, time: float) -> None:
+        # A sample saw it before its birth was published: the event knows better.
+        node.sampled = False
+        node.born = min(node.born, time)
+        parent = self.nodes.get(creator) if creator is not None else None
+        node.creator = creator
+        if parent is not None and parent is not node:
+            self.roots.pop(node.serial, None)
+            node.parent = parent
+            if parent.children is None:
+                parent.children = {}
+            parent.children[node.serial] = node
 
     def _forget(self, node: Node) -> None:
         self.forgotten += 1
         siblings = node.parent.children if node.parent is not None else self.roots
-        siblings.pop(node.serial, None)
-        for child in node.children.values():
+        if siblings is not None:
+            siblings.pop(node.serial, None)
+        for child in node.kids():
             child.parent = None
             self.roots[child.serial] = child
-        node.children.clear()
+        node.children = None
         if self.nodes.get(node.tid) is node:
             del self.nodes[node.tid]
 
@@ -153,10 +210,20 @@ class Lineage:
         while stack:
             node, depth = stack.pop()
             yield node, depth
-            stack.extend((child, depth + 1) for child in reversed(node.children.values()))
+            if node.children:
+                stack.extend((child, depth + 1) for child in reversed(node.children.values()))
+
+    def remembered(self) -> list[Node]:
+        """Every remembered node (older lives of reused tids too), in birth order."""
+        return sorted((node for node, _ in self.walk()), key=lambda node: node.serial)
 
     def __len__(self) -> int:
         return len(self.nodes)
+
+    @property
+    def next_serial(self) -> int:
+        """The id the next node will get (ids grow with every birth)."""
+        return self._serial
 
     def edges(self) -> Iterable[tuple[int, int]]:
         """(creator tid, tid) for every remembered thread whose creator is known."""

@@ -36,11 +36,10 @@ class Observer:
         name = name or procfs.process_name(pid)
         self.sampler = Sampler(pid)
         self.lineage = Lineage(pid, attached=attached, max_exited=max_threads)
-        self.timeline = Timeline(pid, name=name, attached=attached, max_threads=max_threads)
+        self.timeline = Timeline(pid, name=name, lineage=self.lineage)
 
     def on_events(self, batch: list[Event]) -> None:
-        """A ``Tracer.subscribe`` listener."""
-        self.lineage.on_events(batch)
+        """A ``Tracer.subscribe`` listener (the lineage is fed through the timeline)."""
         self.timeline.on_events(batch)
         for event in batch:
             if isinstance(event, AllStopped):
@@ -63,10 +62,7 @@ class Observer:
         return self._recorded(await self.sampler.sample_async(chunk=chunk))
 
     def _recorded(self, snapshot: Snapshot) -> Snapshot:
-        if not snapshot.paused:
-            for tid, facts in snapshot.threads.items():
-                self.lineage.rename(tid, facts.name)
-        self.timeline.record(snapshot)
+        self.timeline.record(snapshot)  # names the lineage's nodes too
         return snapshot
 
     def data(self) -> dict[str, Any]:

@@ -78,11 +78,14 @@ class Sampler:
         clock: Callable[[], float] = time.monotonic,
         proc: str = "/proc",
         job_stopped: Callable[[int], bool] | None = None,
+        stat_descriptors: int | None = None,
     ) -> None:
         """``proc``: where procfs is mounted (another mount serves a container's pid namespace).
 
         ``job_stopped(tid)``: whether the tracer holds the thread in a job-control
-        stop (the engine's ``TracedThread.group_stop``).
+        stop (the engine's ``TracedThread.group_stop``). ``stat_descriptors``: at most
+        how many stat files this sampler keeps open (all samplers share a budget
+        anyway: a share of RLIMIT_NOFILE).
         """
         self.pid = pid
         self.abi: Abi | None = process_abi(pid) or host_abi()
@@ -91,7 +94,7 @@ class Sampler:
         self._clock = clock
         self._task_dir = f"{proc}/{pid}/task"
         self._tracks: dict[int, _Track] = {}
-        self._stat_files = StatFiles(self._task_dir)
+        self._stat_files = StatFiles(self._task_dir, stat_descriptors)
         self._job_stopped = job_stopped
         self._round = 0
         self._held_all = False

@@ -34,7 +34,7 @@ def render(
             continue
         node, lead, child_lead, depth = entry
         lines.append(lead + describe(node, start, lineage, color))
-        children = _visible(list(node.children.values()), keep)
+        children = _visible(list(node.kids()), keep)
         stack.extend(reversed(_entries(children, child_lead, depth + 1, max_children, indent=depth + 1 < max_indent)))
     return lines
 
@@ -63,7 +63,9 @@ def _entries(
 def describe(node: Node, start: float, lineage: Lineage, color: bool = False) -> str:
     """One thread: ``tid name  [origin]  +born → +exited``."""
     parts = [f"{node.tid} {node.name or '?'}"]
-    if node.creator is None:
+    if node.sampled:
+        parts.append("seen by sampling")
+    elif node.creator is None:
         parts.append("present at attach" if lineage.attached else "main thread")
     elif node.parent is None:
         parts.append(f"created by {node.creator} (forgotten)")

@@ -57,7 +57,7 @@ def test_memory_is_bounded():
         timeline.thread_started(i, 1, i)
         timeline.thread_exited(i, i + 0.5)
     data = timeline.to_data()
-    assert len(data["threads"]) == 100 and data["dropped"]["threads"] == 901
+    assert len(data["threads"]) == 1 + 100 and data["dropped"]["threads"] == 900  # the live one, the last 100 exited
     assert data["threads"][0]["tid"] == 1  # alive: kept
     for i in range(3 * CHUNK):
         state = "R" if i % 2 else "S"
