@@ -23,6 +23,15 @@ var DapThreadsTimeline = (function () {
   const ARROW = "rgba(33, 37, 41, 0.55)";
   const LABEL_WIDTH = 210, AXIS = 26, MIN_LANE = 0.02, MAX_LANE = 24;
 
+  /* "#rrggbb" as the 32-bit pixel of an ImageData on a little-endian machine (bytes R, G, B, A). */
+  function packed(hex) {
+    const v = parseInt(hex.slice(1), 16);
+    return ((255 << 24) | ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff)) >>> 0;
+  }
+  const WHITE = packed("#ffffff");
+  const PACKED = { alive: packed(ALIVE) };
+  for (const letter of Object.keys(COLORS)) PACKED[letter] = packed(COLORS[letter]);
+
   /* ----- the data ----------------------------------------------------------------------- */
 
   class Model {
@@ -206,6 +215,15 @@ var DapThreadsTimeline = (function () {
       this.scrollY = 0;
     }
 
+    /* Show the time window [t0, t1] with lanes h pixels tall, starting at lane ``lane``. */
+    show(t0, t1, h, lane) {
+      if (t1 > t0) { this.t0 = t0; this.t1 = t1; }
+      this.setLaneHeight(h);
+      this.scrollY = lane * this.laneH;
+      this.clampScroll();
+      this.draw();
+    }
+
     setLaneHeight(h) {
       this.laneH = Math.min(MAX_LANE, Math.max(MIN_LANE, h));
       this.slider.value = String(Math.round(this.laneToSlider(this.laneH)));
@@ -319,7 +337,7 @@ var DapThreadsTimeline = (function () {
       const last = Math.min(m.lanes.length, Math.ceil((this.scrollY + this.plotHeight) / this.laneH));
       ctx.save();
       ctx.beginPath(); ctx.rect(LABEL_WIDTH, AXIS, this.plotWidth, this.plotHeight); ctx.clip();
-      this.drawLanes(first, last);
+      if (this.laneH < 2) this.drawLanesDense(first, last); else this.drawLanes(first, last);
       this.drawPauses();
       if (this.laneH >= 3) this.drawArrows(first, last);
       ctx.restore();
@@ -363,6 +381,43 @@ var DapThreadsTimeline = (function () {
           drawnTo = Math.max(ex, sx + 1);
         }
       }
+    }
+
+    /* Thousands of lanes a pixel or less tall: paint pixels into one image instead of a rectangle per
+     * state (a 20,000-thread overview would be 100,000 rectangles, most of them painted over). Each lane
+     * owns one pixel row; a later lane on the same row paints over an earlier one, as rectangles would. */
+    drawLanesDense(first, last) {
+      const m = this.model, dpr = this.dpr;
+      const width = Math.max(1, Math.round(this.plotWidth * dpr)), height = Math.max(1, Math.round(this.plotHeight * dpr));
+      if (!this.image || this.image.width !== width || this.image.height !== height) {
+        this.image = this.ctx.createImageData(width, height);
+        this.pixels = new Uint32Array(this.image.data.buffer);
+      }
+      const px = this.pixels, scale = width / (this.t1 - this.t0), rowsPerLane = this.laneH * dpr;
+      px.fill(WHITE);
+      const column = (t) => Math.round((t - this.t0) * scale);
+      for (let lane = first; lane < last; lane++) {
+        const t = m.lanes[lane];
+        const row = Math.floor((lane * this.laneH - this.scrollY) * dpr);
+        if (row < 0 || row >= height) continue;
+        const rows = Math.max(1, Math.min(Math.round(rowsPerLane), height - row));
+        const end = m.lifeEnd(t);
+        const c0 = Math.max(0, column(t.born)), c1 = Math.min(width, Math.max(column(end), column(t.born) + 1));
+        if (c1 <= 0 || c0 >= width) continue;
+        for (let r = 0; r < rows; r++) px.fill(PACKED.alive, (row + r) * width + c0, (row + r) * width + c1);
+        const n = t.times.length;
+        for (let k = Math.max(0, m.stateAt(t, this.t0)); k < n; k++) {
+          const s = t.times[k];
+          if (s > this.t1) break;
+          const e = k + 1 < n ? Math.min(t.times[k + 1], end) : end;
+          const a = Math.max(0, column(Math.max(s, t.born))), b = Math.min(width, Math.max(column(e), a + 1));
+          if (b <= a) continue;
+          const label = m.labels[t.labels[k]];
+          const color = PACKED[label ? label[0] : "S"] || PACKED.alive;
+          for (let r = 0; r < rows; r++) px.fill(color, (row + r) * width + a, (row + r) * width + b);
+        }
+      }
+      this.ctx.putImageData(this.image, Math.round(LABEL_WIDTH * dpr), Math.round(AXIS * dpr));
     }
 
     drawPauses() {
