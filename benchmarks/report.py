@@ -200,14 +200,14 @@ def _observe_table(o: dict[str, Any]) -> str:
         ]
     e = o["events"]
     rows.append(
-        [f"lineage, µs per engine event ({e['events']:,} in batches of 64)", _fmt(e["lineage_us_per_event"], 2)]
+        [f"lineage, CPU µs per engine event ({e['events']:,}, batches of 64)", _fmt(e["lineage_us_per_event"], 2)]
     )
     rows.append(
-        ["timeline (lineage included), µs per engine event", _fmt(e["timeline (lineage included)_us_per_event"], 2)]
+        ["timeline (lineage included), CPU µs per event", _fmt(e["timeline (lineage included)_us_per_event"], 2)]
     )
     s = o["storm"]
     rows.append(
-        [f"Observer listener in a storm of {s['threads']:,}, µs per event", f"{s['listener_us_per_event']:.2f}"]
+        [f"Observer listener in a storm of {s['threads']:,}, CPU µs per event", f"{s['listener_us_per_event']:.2f}"]
     )
     r = o["render"]
     if "skipped" in r:

@@ -36,6 +36,7 @@ class Node:
         "creator",
         "exited",
         "label",
+        "last",
         "name",
         "parent",
         "sampled",
@@ -56,9 +57,10 @@ class Node:
         self.children: dict[int, Node] | None = None
         #: known from a sample only, not (yet) from the engine's events
         self.sampled = False
-        #: the last state the timeline recorded for it: label index and CPU%
+        #: the last state the timeline recorded for it: label index and CPU%, and the facts it came from
         self.label = -1
         self.usage = -1.0
+        self.last: object = None
 
     @property
     def alive(self) -> bool:

@@ -56,10 +56,18 @@ class Observer:
             self.timeline.resumed()
 
     def sample(self) -> Snapshot:
-        return self._recorded(self.sampler.sample())
+        return self._recorded(self.sampler.sample(self._live_tids()))
 
     async def sample_async(self, chunk: int = 500) -> Snapshot:
-        return self._recorded(await self.sampler.sample_async(chunk=chunk))
+        return self._recorded(await self.sampler.sample_async(self._live_tids(), chunk=chunk))
+
+    def _live_tids(self) -> list[int] | None:
+        # Once the engine has told of the threads, they are the ones to read: listing
+        # /proc/PID/task costs as much as reading a stat file per thread. Before any
+        # event (or for a program the engine never announced), the listing it is.
+        if self.lineage.next_serial == 0:
+            return None
+        return [node.tid for node in self.lineage.live() if not node.sampled]
 
     def _recorded(self, snapshot: Snapshot) -> Snapshot:
         self.timeline.record(snapshot)  # names the lineage's nodes too

@@ -107,3 +107,10 @@ class StatFiles:
     def close(self) -> None:
         for tid in list(self._fds):
             self.drop(tid)
+
+    def __del__(self) -> None:
+        # A sampler dropped without close() must not keep its descriptors (and the shared budget).
+        try:
+            self.close()
+        except Exception:  # at interpreter exit os may be half torn down: the kernel closes them anyway
+            pass

@@ -159,6 +159,9 @@ class Timeline:
                 lineage.exited(node.tid, at)
 
     def _sampled(self, node: Node, facts: ThreadFacts, at: float) -> None:
+        if facts is node.last:
+            return  # the sampler hands back the very same facts for a thread in which nothing changed
+        node.last = facts
         if node.name != facts.name:
             node.name = facts.name
             if self._batch is not None:

@@ -27,6 +27,7 @@ def threads():
 
 def test_every_reader_shares_one_budget(monkeypatch, threads):
     monkeypatch.setattr(statfiles, "descriptor_budget", lambda: 3)
+    monkeypatch.setattr(StatFiles, "kept_total", 0)  # whatever other tests' samplers hold
     task_dir = f"/proc/{os.getpid()}/task"
     first, second = StatFiles(task_dir), StatFiles(task_dir)
     try:
