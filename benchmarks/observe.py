@@ -5,7 +5,8 @@
    (its first samples read every thread's wait, spread over a few samples by
    the detail budget), sampling once a second as the session will; the cold
    first sample; the same with stat files opened each time instead of kept;
-   and an Observer's sample (sampler + timeline + lineage names).
+   and an Observer's sample (sampler + timeline + names), told of the threads
+   as the engine tells at attach.
 2. Lineage and timeline on the hot path of thread creation: the listener's
    CPU time per engine event, (a) fed 200,000 events in batches of 64 as the
    engine publishes them, (b) subscribed to a real tracer through a storm.
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from dap_threads.engine import procfs
 from dap_threads.engine.events import Event, ThreadExited, ThreadStarted
 from dap_threads.observe import html
 from dap_threads.observe.lineage import Lineage
@@ -69,6 +71,8 @@ def sampler_cost(pid: int, samples: int, warmup: int) -> dict[str, Any]:
     kept = Sampler(pid)
     opened = Sampler(pid, stat_descriptors=0)
     observer = Observer(pid, attached=True)
+    # What the engine announces at attach: every thread, with no creator.
+    observer.on_events([ThreadStarted(tid, None, time.time()) for tid in procfs.task_ids(pid)])
     contestants: dict[str, Callable[[], object]] = {
         "kept": kept.sample,
         "opened": opened.sample,

@@ -19,7 +19,7 @@ last facts from before the pause, marked ``stale``, without reading. And the
 tracer stops threads for microseconds at every clone or signal (a thread that
 creates threads in a storm is in such stops much of the time), so a ``t``
 while nobody paused the program is not the thread's state: it keeps the state
-it had. The one lasting ``t`` of a running program is a job-control stop
+it had (a new thread first seen so reads as running). The one lasting ``t`` of a running program is a job-control stop
 (SIGSTOP), which a tracee shows as ``t`` too: only the tracer knows it, and
 tells the sampler through ``job_stopped``; such a thread reads as ``T``.
 """
@@ -239,8 +239,10 @@ class Sampler:
         if state is ThreadState.TRACED and not held:
             if self._job_stopped is not None and self._job_stopped(tid):
                 state = ThreadState.STOPPED
-            elif previous is not None:
-                state = previous.state  # a tracer's stop at a clone or signal: not the thread's state
+            else:
+                # A tracer's stop at a clone or signal: not the thread's state. A thread seen
+                # for the first time in one (a new thread's first stop) is about to run.
+                state = previous.state if previous is not None else ThreadState.RUNNING
         # Its wait can have changed only if it ran: a new state, or CPU ticks. (A thread that
         # woke and slept again within one tick is caught the next time it uses a tick.)
         moved = track is None or previous is None or state is not previous.state or ticks != track.ticks

@@ -69,9 +69,13 @@ def test_a_job_control_stop_reads_as_stopped_when_the_tracer_says_so(tmp_path: P
     assert s.sample().threads[TID].state is ThreadState.STOPPED
 
 
-def test_a_new_thread_in_ptrace_stop_reads_as_such(tmp_path: Path):
-    write(tmp_path, TID, "t", 10)
-    assert sampler(tmp_path, FakeClock()).sample().threads[TID].state is ThreadState.TRACED
+def test_a_new_thread_first_seen_in_a_tracer_stop_reads_as_running(tmp_path: Path):
+    write(tmp_path, TID, "t", 10)  # its first stop, or its creator's clone event: it runs right after
+    s = sampler(tmp_path, FakeClock())
+    assert s.sample().threads[TID].state is ThreadState.RUNNING
+    s.paused()  # but while the program is paused, it is paused
+    write(tmp_path, TID + 1, "t", 10)
+    assert s.sample().threads[TID + 1].state is ThreadState.TRACED
 
 
 def test_paused_threads_show_their_facts_from_before_without_reading(tmp_path: Path):
