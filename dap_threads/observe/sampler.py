@@ -12,6 +12,10 @@ What one sample reads, per thread (man 5 proc):
   sleep again without using a tick of CPU, and its counters then lag by at most
   ``status_share`` samples (its wait is read again when it next uses a tick).
 
+psutil is not used here: it has no per-thread state, wchan or syscall, and a
+psutil.Process per thread (oneshot, four facts) measured 330 µs a thread
+against 86 µs for reading the five files directly.
+
 Reading /proc never stops the program. Two rules of the kernel shape the rest:
 a thread in ptrace-stop reads as ``t`` (and ``syscall`` shows nothing useful),
 so while the program is paused (``paused()``) the sampler shows each thread's
