@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, pause, report, stacks, storm
+from . import attach, common, footprint, latency, observe, pause, report, stacks, storm
 from .common import Scratch, Spinners, log
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks")
+SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe")
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
@@ -26,6 +26,14 @@ PLANS: dict[str, dict[str, Any]] = {
         "pause": {"sizes": [1000, 10000], "rounds": {1000: 5, 10000: 2}, "any_rounds": {1000: 3, 10000: 1}},
         "footprint": {"startup_rounds": 7, "lifetimes": 100_000},
         "stacks": {"sizes": [6, 1000, 10000], "rounds": 5, "tool_rounds": {6: 5, 1000: 3, 10000: 1}},
+        "observe": {
+            "sizes": [1000, 10000],
+            "samples": 5,
+            "warmup": 6,
+            "events": 200_000,
+            "storm": 4000,
+            "html_threads": 20_000,
+        },
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
@@ -34,6 +42,14 @@ PLANS: dict[str, dict[str, Any]] = {
         "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}},
         "footprint": {"startup_rounds": 3, "lifetimes": 20_000},
         "stacks": {"sizes": [6, 1000], "rounds": 3, "tool_rounds": {6: 3, 1000: 1}},
+        "observe": {
+            "sizes": [1000],
+            "samples": 3,
+            "warmup": 4,
+            "events": 50_000,
+            "storm": 2000,
+            "html_threads": 20_000,
+        },
     },
 }
 
@@ -163,6 +179,8 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return _pause(spinners, cfg)
     if suite == "stacks":
         return stacks.run(**cfg)
+    if suite == "observe":
+        return observe.run(spinners, scratch, **cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 

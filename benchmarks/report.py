@@ -199,6 +199,9 @@ def table(results: dict[str, Any]) -> str:
             )
         )
         out.append("")
+    if "observe" in results:
+        out.append(_observe_table(results["observe"]))
+        out.append("")
     if results.get("targets"):
         rows = [
             [t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
@@ -215,6 +218,43 @@ def table(results: dict[str, Any]) -> str:
         + f"; total {results['machine'].get('total_seconds')}"
     )
     return "\n".join(out)
+
+
+def _observe_table(o: dict[str, Any]) -> str:
+    rows = []
+    for n, r in o["sampler"].items():
+
+        def cost(name: str, r: dict[str, Any] = r) -> str:
+            return f"{_fmt(r[name + '_cpu_ms'], 1)} ({_fmt(r[name + '_wall_ms'], 1)})"
+
+        rows += [
+            [f"sampler, {int(n):,} threads: one sample, CPU ms (wall)", cost("kept")],
+            ["  stat files opened each time instead of kept", cost("opened")],
+            ["  Observer (sampler + timeline + names)", cost("observer")],
+            ["  first sample, CPU ms (wall)", f"{r['cold_cpu_ms']:.0f} ({r['cold_wall_ms']:.0f})"],
+        ]
+    e = o["events"]
+    rows.append(
+        [f"lineage, CPU µs per engine event ({e['events']:,}, batches of 64)", _fmt(e["lineage_us_per_event"], 2)]
+    )
+    rows.append(
+        ["timeline (lineage included), CPU µs per event", _fmt(e["timeline (lineage included)_us_per_event"], 2)]
+    )
+    s = o["storm"]
+    rows.append(
+        [f"Observer listener in a storm of {s['threads']:,}, CPU µs per event", f"{s['listener_us_per_event']:.2f}"]
+    )
+    r = o["render"]
+    if "skipped" in r:
+        rows.append(["HTML timeline in Chromium", f"skipped: {r['skipped']}"])
+    else:
+        rows += [
+            [f"HTML timeline, {r['threads']:,} threads ({r['page_mib']:.1f} MiB): read data, ms", _fmt(r["parse_ms"])],
+            ["  shown (model + first drawing), ms", _fmt(r["show_ms"])],
+            ["  first drawing alone, ms", _fmt(r["draw_ms"])],
+            ["  zoom/pan frame, median / max ms", f"{_fmt(r['frame_median_ms'], 1)} / {_fmt(r['frame_max_ms'], 1)}"],
+        ]
+    return _table("7. Observe: live thread facts, lineage, timeline (issue 15)", ["measure", "value"], rows)
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
