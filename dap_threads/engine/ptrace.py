@@ -21,6 +21,7 @@ import os
 PTRACE_TRACEME = 0
 PTRACE_CONT = 7
 PTRACE_KILL = 8
+PTRACE_SYSCALL = 24
 PTRACE_GETREGS = 12
 PTRACE_ATTACH = 16
 PTRACE_DETACH = 17
@@ -31,6 +32,7 @@ PTRACE_GETREGSET = 0x4204
 PTRACE_SEIZE = 0x4206
 PTRACE_INTERRUPT = 0x4207
 PTRACE_LISTEN = 0x4208
+PTRACE_GET_SYSCALL_INFO = 0x420E
 
 # Options.
 PTRACE_O_TRACESYSGOOD = 0x01
@@ -102,6 +104,11 @@ def cont(tid: int, signal: int = 0) -> None:
     _call(PTRACE_CONT, tid, None, signal)
 
 
+def resume(request: int, tid: int, signal: int = 0) -> None:
+    """PTRACE_CONT, or PTRACE_SYSCALL (stop again at the next syscall entry or exit)."""
+    _call(request, tid, None, signal)
+
+
 def listen(tid: int) -> None:
     """Let a thread in group-stop stay stopped but wake on SIGCONT (PTRACE_LISTEN)."""
     _call(PTRACE_LISTEN, tid, None, None)
@@ -120,6 +127,11 @@ def get_event_msg(tid: int) -> int:
     value = ctypes.c_ulong(0)
     _call(PTRACE_GETEVENTMSG, tid, None, ctypes.addressof(value))
     return value.value
+
+
+def get_syscall_info(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:
+    """PTRACE_GET_SYSCALL_INFO (Linux 5.3) into ``buffer``; returns the size the kernel wanted to fill."""
+    return _call(PTRACE_GET_SYSCALL_INFO, tid, len(buffer), ctypes.addressof(buffer))
 
 
 def get_regset(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:

@@ -130,6 +130,11 @@ class Session:
                 f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
                 f"the 'threads' request lists the live ones"
             )
+        if stopped and not thread.stopped and thread.vfork_wait:
+            raise RequestError(
+                f"thread {tid} is held asleep in vfork: the kernel keeps it in the call until its child "
+                f"execs or exits, and its registers can be read once it returns (it stops there)"
+            )
         if stopped and not thread.stopped:
             raise RequestError(
                 f"thread {tid} is running: pause it first (its state can only be read while it is stopped)"

@@ -1,0 +1,144 @@
+"""Syscall catchpoints: which calls stop the program (or are only reported), and the call each thread is in.
+
+The tracer resumes threads with PTRACE_SYSCALL while a catchpoint is set,
+so every call of every thread stops at its entry and at its exit (man 2
+ptrace, "Syscall-stops"); PTRACE_O_TRACESYSGOOD marks those stops
+(SIGTRAP | 0x80) so that they cannot be taken for a SIGTRAP the program
+received. For each stop this module reads the call (``info``), and says
+whether it is caught: an entry whose name is in the set, or the exit of a
+call caught at its entry (the exit alone does not say which call it ends).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .. import peek
+from ..events import SyscallCaught, SyscallSeen
+from . import Abi, host_abi, name_of, names
+from .arguments import describe_call, describe_result
+from .info import OP_ENTRY, OP_EXIT, OP_SECCOMP, syscall_info
+
+if TYPE_CHECKING:
+    from ..thread import TracedThread
+    from ..tracer import Tracer
+
+#: Calls that never return to the caller: no exit stop will end them.
+_NO_RETURN = frozenset({"exit", "exit_group"})
+
+
+class ProcessMemory:
+    """``arguments.Memory`` of one process, read with process_vm_readv."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def string(self, address: int, limit: int) -> bytes | None:
+        return peek.read_c_string(self.pid, address, limit)
+
+    def read(self, address: int, size: int) -> bytes | None:
+        return peek.read_bytes(self.pid, address, size)
+
+
+def parse_names(text: str, abi: Abi | None = None) -> tuple[frozenset[str] | None, list[str]]:
+    """The calls a condition names (``"openat, connect"``; ``*`` for all: None), and the names not known.
+
+    Names are checked against the syscall table of ``abi`` (the machine's by
+    default), so a typo is reported instead of silently catching nothing.
+    """
+    words = [word for word in text.replace(",", " ").split() if word]
+    if not words or "*" in words or "all" in words:
+        return None, []
+    table = set(names(abi or host_abi() or Abi.X86_64).values())
+    unknown = [word for word in words if word not in table]
+    return frozenset(words) - set(unknown), unknown
+
+
+def suggestion(name: str, abi: Abi | None = None) -> str:
+    """`` (did you mean openat?)`` for a misspelt call name, or ""."""
+    table = sorted(set(names(abi or host_abi() or Abi.X86_64).values()))
+    close = difflib.get_close_matches(name, table, n=3)
+    return f" (did you mean {' or '.join(close)}?)" if close else ""
+
+
+class SyscallCatch:
+    """The catchpoint's set of calls, and the caught call each thread is in (from entry to exit)."""
+
+    def __init__(self, pid: int, calls: Iterable[str] | None, *, stop: bool = True) -> None:
+        #: None: every call
+        self.calls = frozenset(calls) if calls is not None else None
+        #: False: calls are reported (SyscallSeen) but the program is not stopped (``run --syscalls``)
+        self.stop = stop
+        self._memory = ProcessMemory(pid)
+        self._open: dict[int, SyscallCaught] = {}  # tid -> the caught call it is in
+
+    def catches(self, name: str) -> bool:
+        return self.calls is None or name in self.calls
+
+    def on_stop(self, tid: int) -> SyscallCaught | None:
+        """The call ``tid`` is stopped at, if the catchpoint catches it (runs on the ptrace owner)."""
+        info = syscall_info(tid)
+        if info.op in (OP_ENTRY, OP_SECCOMP):
+            name = name_of(info.number, info.abi or host_abi() or Abi.X86_64)
+            if not self.catches(name):
+                self._open.pop(tid, None)
+                return None
+            caught = SyscallCaught(
+                tid, info.number, name, "entry", info.args, describe_call(name, info.args, self._memory)
+            )
+            if name not in _NO_RETURN:
+                self._open[tid] = caught
+            return caught
+        if info.op == OP_EXIT:
+            entry = self._open.pop(tid, None)
+            if entry is None:
+                return None
+            return SyscallCaught(
+                tid,
+                entry.number,
+                entry.name,
+                "exit",
+                entry.args,
+                entry.call,
+                info.rval,
+                describe_result(entry.name, info.rval, info.is_error),
+            )
+        return None
+
+    def open_call(self, tid: int) -> SyscallCaught | None:
+        """The caught call ``tid`` has entered and not yet left (execve, exit_group never return)."""
+        return self._open.get(tid)
+
+    def moved(self, former: int, tid: int) -> None:
+        """An exec gave the thread ``former`` the leader's tid: its call (execve) is now ``tid``'s."""
+        call = self._open.pop(former, None)
+        if call is not None:
+            self._open[tid] = call
+
+    def forget(self, tid: int) -> None:
+        self._open.pop(tid, None)
+
+
+def on_syscall_stop(tracer: Tracer, thread: TracedThread) -> None:
+    """A syscall-stop of ``thread``: catch it if the catchpoint wants it, then resume or hold it as usual."""
+    thread.stopped = True
+    thread.vfork_wait = False
+    thread.group_stop = False
+    catch = tracer.syscalls
+    caught = None
+    if catch is not None:
+        try:
+            caught = catch.on_stop(thread.tid)
+        except ProcessLookupError:
+            return  # killed meanwhile (SIGKILL needs no stop): its exit status follows
+    if caught is not None and catch is not None:
+        if catch.stop:
+            tracer.catch(caught)
+        else:
+            tracer.emit(SyscallSeen(caught))
+    if thread.want_running:
+        thread.leave_stop(0, tracer.resume_request)
+    else:
+        tracer.settled(thread.tid)
