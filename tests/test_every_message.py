@@ -26,6 +26,9 @@ FAILING_REQUESTS = {
     "variables": ({"variablesReference": 1}, "no variables container"),
     "disconnect": ({"terminateDebuggee": "yes"}, "boolean"),
     "terminate": ({}, "no program"),
+    "setExceptionBreakpoints": ({"filters": "newThread"}, "array"),
+    "exceptionInfo": ({"threadId": 1}, "no program"),
+    "evaluate": ({"expression": "print x"}, "unknown command"),
 }
 
 

@@ -53,7 +53,7 @@ def test_launch_env_args_and_cwd_reach_the_program(dap, tmp_path):
         "/bin/sh", ["-c", 'echo "$DAPT_VAR $1 $(pwd)"', "sh", "arg1"], env={"DAPT_VAR": "hello"}, cwd=str(tmp_path)
     )
     dap.wait_event("terminated", timeout=20)
-    output = "".join(m["body"]["output"] for m in dap.events("output"))
+    output = "".join(m["body"]["output"] for m in dap.events("output") if m["body"]["category"] == "stdout")
     assert output == f"hello arg1 {tmp_path}\n"
 
 

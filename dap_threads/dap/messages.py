@@ -24,6 +24,8 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
+    #: whether the client answers the ``startDebugging`` reverse request (followFork "both")
+    supportsStartDebuggingRequest: bool | None = None
 
 
 @attrs.define
@@ -34,6 +36,10 @@ class AttachArguments:
     stopOnAttach: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
 
 
 @attrs.define
@@ -46,6 +52,10 @@ class LaunchArguments:
     noDebug: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
 
 
 @attrs.define
@@ -85,6 +95,33 @@ class DisconnectArguments:
 @attrs.define
 class TerminateArguments:
     restart: bool | None = None
+
+
+@attrs.define
+class ExceptionFilterOptions:
+    filterId: str
+    condition: str | None = None
+    mode: str | None = None
+
+
+@attrs.define
+class SetExceptionBreakpointsArguments:
+    filters: list[str]
+    filterOptions: list[ExceptionFilterOptions] | None = None
+    #: honoured only with supportsExceptionOptions, which this adapter does not declare
+    exceptionOptions: Any = None
+
+
+@attrs.define
+class ExceptionInfoArguments:
+    threadId: int
+
+
+@attrs.define
+class EvaluateArguments:
+    expression: str
+    frameId: int | None = None
+    context: str | None = None
 
 
 @attrs.define
@@ -164,6 +201,58 @@ class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
 
+@attrs.define
+class Breakpoint:
+    verified: bool
+    message: str | None = None
+    id: int | None = None
+
+
+@attrs.define
+class SetExceptionBreakpointsResponseBody:
+    breakpoints: list[Breakpoint]
+
+
+@attrs.define
+class ExceptionBreakpointsFilter:
+    filter: str
+    label: str
+    description: str | None = None
+    default: bool | None = None
+    supportsCondition: bool | None = None
+    conditionDescription: str | None = None
+
+
+@attrs.define
+class ExceptionDetails:
+    message: str | None = None
+    typeName: str | None = None
+    stackTrace: str | None = None
+
+
+@attrs.define
+class ExceptionInfoResponseBody:
+    exceptionId: str
+    breakMode: str  # "never", "always", "unhandled", "userUnhandled"
+    description: str | None = None
+    details: ExceptionDetails | None = None
+
+
+@attrs.define
+class EvaluateResponseBody:
+    result: str
+    variablesReference: int  # required by the spec even when 0 (nothing to expand)
+    type: str | None = None
+
+
+@attrs.define
+class StartDebuggingRequestArguments:
+    """The reverse request ``startDebugging``: the client starts a new session of our type."""
+
+    configuration: dict[str, Any]
+    request: str  # "launch" or "attach"
+
+
 # ----- event bodies ---------------------------------------------------------
 
 
@@ -179,6 +268,7 @@ class StoppedEventBody:
     threadId: int | None = None
     allThreadsStopped: bool | None = None
     description: str | None = None
+    text: str | None = None
 
 
 @attrs.define

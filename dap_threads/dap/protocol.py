@@ -65,8 +65,12 @@ class FrameWriter:
             self._transport.close()
 
 
+class ReverseRequestFailed(Exception):
+    """A request the adapter sent the client (``startDebugging``) failed, or got no answer."""
+
+
 class DAPProtocol(FramedTransport):
-    """Reads DAP requests, writes responses and events with increasing ``seq``."""
+    """Reads DAP requests, writes responses and events with increasing ``seq``; sends reverse requests."""
 
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
@@ -74,6 +78,8 @@ class DAPProtocol(FramedTransport):
         self._frames: FrameWriter | None = None
         self.on_request: Callable[[dict[str, Any]], None] = lambda message: None
         self.on_message_sent: Callable[[dict[str, Any]], None] | None = None
+        #: reverse requests awaiting the client's response, by our seq
+        self._awaiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
 
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
@@ -90,7 +96,7 @@ class DAPProtocol(FramedTransport):
         if kind == "request":
             self.on_request(message)
         elif kind == "response":
-            log.debug("ignored a response (this adapter sends no reverse requests): %.200s", message)
+            self._on_response(message)
         else:
             # Without type: request we cannot tell what was meant, but a seq
             # and a command are enough to answer it, so the client is not left waiting.
@@ -98,6 +104,35 @@ class DAPProtocol(FramedTransport):
                 self.on_request(message)
             else:
                 log.error("ignored a DAP message with type %r (expected 'request'): %.200s", kind, message)
+
+    def _on_response(self, message: dict[str, Any]) -> None:
+        waiter = self._awaiting.pop(message.get("request_seq"), None)  # type: ignore[arg-type]
+        if waiter is None:
+            log.warning("ignored a response to no request of ours: %.200s", message)
+        elif not waiter.done():
+            waiter.set_result(message)
+
+    # ----- reverse requests (DAP "Reverse Requests": runInTerminal, startDebugging) ---------------
+
+    def send_reverse_request(self, command: str, arguments: Any) -> asyncio.Future[dict[str, Any]]:
+        """Send ``command`` to the client; the future gets its response (``success`` may be false).
+
+        It fails with ReverseRequestFailed if the connection ends first.
+        """
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        seq = self._send_data({"type": "request", "command": command, "arguments": _plain(arguments)})
+        if seq is None:
+            waiter.set_exception(ReverseRequestFailed(f"no connection to send {command!r} on"))
+        else:
+            self._awaiting[seq] = waiter
+        return waiter
+
+    def connection_lost_for_requests(self) -> None:
+        """The client is gone: no reverse request will be answered."""
+        waiters, self._awaiting = self._awaiting, {}
+        for waiter in waiters.values():
+            if not waiter.done():
+                waiter.set_exception(ReverseRequestFailed("the client disconnected before answering"))
 
     # ----- outgoing -------------------------------------------------------
 
@@ -127,18 +162,20 @@ class DAPProtocol(FramedTransport):
             }
         )
 
-    def _send_data(self, data: Any) -> None:
+    def _send_data(self, data: Any) -> int | None:
+        """Write one message; its seq (None if there is no transport)."""
         if self._frames is None:
             log.error("no transport to send %.200s", data)
-            return
+            return None
         self._seq += 1
         message = {"seq": self._seq, **data}
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("--> %.2000s", body)
+            log.debug("--> %.2000s", json.dumps(redacted_reverse(message)) if data.get("type") == "request" else body)
         self._frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         if self.on_message_sent is not None:
             self.on_message_sent(message)
+        return self._seq
 
 
 def redacted(message: Any) -> Any:
@@ -146,6 +183,16 @@ def redacted(message: Any) -> Any:
     arguments = message.get("arguments") if isinstance(message, dict) else None
     if isinstance(arguments, dict) and "token" in arguments:
         return {**message, "arguments": {**arguments, "token": "(hidden)"}}
+    return message
+
+
+def redacted_reverse(message: dict[str, Any]) -> dict[str, Any]:
+    """A ``startDebugging`` we send, fit for a log: its configuration may carry the client's token."""
+    arguments = message.get("arguments")
+    configuration = arguments.get("configuration") if isinstance(arguments, dict) else None
+    if isinstance(configuration, dict) and "token" in configuration:
+        hidden = {**configuration, "token": "(hidden)"}
+        return {**message, "arguments": {**arguments, "configuration": hidden}}  # type: ignore[dict-item]
     return message
 
 

@@ -10,7 +10,7 @@ otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import attrs
@@ -32,7 +32,8 @@ class RequestSpec:
     command: str
     handler: Handler
     arguments: type
-    capabilities: tuple[str, ...]
+    #: capability name -> value (True, or the value itself: exceptionBreakpointFilters is a list)
+    capabilities: Mapping[str, Any]
     #: False for the few requests allowed before ``initialize`` (none but initialize itself)
     needs_initialize: bool
     #: False for the few that touch no process (initialize, configurationDone, disconnect):
@@ -47,7 +48,7 @@ def request(
     command: str,
     arguments: type,
     *,
-    capabilities: tuple[str, ...] = (),
+    capabilities: tuple[str, ...] | Mapping[str, Any] = (),
     needs_initialize: bool = True,
     acts_on_process: bool = True,
 ) -> Callable[[Handler], Handler]:
@@ -56,7 +57,8 @@ def request(
     def register(handler: Handler) -> Handler:
         if command in _registry:
             raise ValueError(f"two handlers for DAP request {command!r}")
-        _registry[command] = RequestSpec(command, handler, arguments, capabilities, needs_initialize, acts_on_process)
+        declared = dict(capabilities) if isinstance(capabilities, Mapping) else dict.fromkeys(capabilities, True)
+        _registry[command] = RequestSpec(command, handler, arguments, declared, needs_initialize, acts_on_process)
         return handler
 
     return register
@@ -66,8 +68,8 @@ def lookup(command: str) -> RequestSpec | None:
     return _registry.get(command)
 
 
-def capabilities() -> dict[str, bool]:
-    return {name: True for spec in _registry.values() for name in spec.capabilities}
+def capabilities() -> dict[str, Any]:
+    return {name: value for spec in _registry.values() for name, value in spec.capabilities.items()}
 
 
 def commands() -> list[str]:

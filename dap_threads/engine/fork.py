@@ -91,6 +91,14 @@ class ForkedChild:
             HELD[self.pid] = self
         self._settle()
 
+    def follow(self, mode: FollowFork) -> None:
+        """Follow-fork-mode ``mode`` for this child: the answer to "ask" (ASK itself is not an answer)."""
+        if mode is FollowFork.PARENT:
+            self.release()
+        elif mode is not FollowFork.ASK:
+            self.holds_parent = mode is FollowFork.CHILD
+            self.decide(Fate.HOLD)
+
     def release(self) -> None:
         """Let it run untraced (a taker that did not come, a session that ended)."""
         self.decide(Fate.DETACH)

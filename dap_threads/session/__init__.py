@@ -3,7 +3,7 @@
 Importing the package registers every request handler (``@request``).
 """
 
-from . import execution, inspect, lifecycle, start, threads  # noqa: F401  (registers handlers)
+from . import catchpoints, console, execution, inspect, lifecycle, start, threads  # noqa: F401  (registers handlers)
 from .session import Session
 
 __all__ = ["Session"]

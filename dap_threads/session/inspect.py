@@ -1,4 +1,4 @@
-"""stackTrace, scopes, variables: the top frame of a stopped thread and its registers.
+"""stackTrace, scopes, variables: the top frame of a stopped thread, its registers, and a caught syscall.
 
 Full unwinding is future work; the top frame is named by the ELF symbol
 containing the instruction pointer (or its address when there is none).
@@ -13,6 +13,7 @@ from ..dap.requests import RequestError, request
 from ..engine.registers import host_layout, read_registers
 from ..engine.symbols import locate
 from .session import Session
+from .syscall_scope import SYSCALL_SCOPE
 
 
 def _registers_of(session: Session, tid: int) -> dict[str, int]:
@@ -52,33 +53,41 @@ async def scopes(session: Session, args: m.ScopesArguments) -> m.ScopesResponseB
         raise RequestError(
             f"no frame {args.frameId}: frame ids last only until the program resumes; ask 'stackTrace' again"
         )
-    reference = session.frames.registers_ref(args.frameId)
+    frame = session.frames.frame(args.frameId)
+    assert frame is not None
+    reference = session.frames.container_ref(args.frameId, "registers")
     count = len(host_layout().names)
-    return m.ScopesResponseBody(
-        scopes=[
-            m.Scope(
-                name="Registers",
-                variablesReference=reference,
-                expensive=False,
-                presentationHint="registers",
-                namedVariables=count,
-            )
-        ]
-    )
+    found = [
+        m.Scope(
+            name="Registers",
+            variablesReference=reference,
+            expensive=False,
+            presentationHint="registers",
+            namedVariables=count,
+        )
+    ]
+    syscall = await SYSCALL_SCOPE.scope(session, frame, session.frames.container_ref(args.frameId, SYSCALL_SCOPE.kind))
+    if syscall is not None:
+        found.append(syscall)
+    return m.ScopesResponseBody(scopes=found)
 
 
 @request("variables", m.VariablesArguments)
 async def variables(session: Session, args: m.VariablesArguments) -> m.VariablesResponseBody:
-    frame = session.frames.registers_frame(args.variablesReference)
-    if frame is None:
+    found = session.frames.container(args.variablesReference)
+    if found is None:
         raise RequestError(
             f"no variables container {args.variablesReference}: references last only until the program resumes"
         )
-    registers = _registers_of(session, frame.tid)
-    items = [
-        m.Variable(name=name, value=f"{value:#018x}", variablesReference=0, type="uint64")
-        for name, value in registers.items()
-    ]
+    kind, frame = found
+    if kind == SYSCALL_SCOPE.kind:
+        items = await SYSCALL_SCOPE.variables(session, frame)
+    else:
+        registers = _registers_of(session, frame.tid)
+        items = [
+            m.Variable(name=name, value=f"{value:#018x}", variablesReference=0, type="uint64")
+            for name, value in registers.items()
+        ]
     start = args.start or 0
     end = start + args.count if args.count else None
     return m.VariablesResponseBody(variables=items[start:end])

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
+from ..dap import messages as m
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine.events import AllStopped, Event, ProcessExited
+from ..engine import procfs
+from ..engine.events import AllStopped, ChildDetached, ChildHeld, Event, Exec, ProcessExited
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
+from .catch_settings import Catchpoints
 from .events import translate
+from .follow import Following
 from .frames import FrameIds
 
 log = logging.getLogger(__name__)
@@ -54,7 +59,16 @@ class Session:
         self.frames = FrameIds()
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
+        #: from initialize: whether the client starts child sessions (followFork "both")
+        self.client_supports_start_debugging = False
+        #: the token this connection's attach/launch brought, handed on to child sessions
+        self.token: str | None = None
+        self.following = Following(self)
+        self.catchpoints = Catchpoints()
+        #: the stop the client was last told of (None while running): what exceptionInfo describes
+        self.last_stop: AllStopped | None = None
         self._deferred_stops: list[AllStopped] = []
+        self._when_configured: list[Callable[[], None]] = []
         self._after_response: list[Callable[[], None]] = []
         self._terminated = False
 
@@ -66,6 +80,8 @@ class Session:
             self.gate.admit(token if isinstance(token, str) else None)
         except AccessDenied as exc:
             raise RequestError(str(exc)) from None
+        if isinstance(token, str):
+            self.token = token
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` right after the response to the request being handled is written.
@@ -98,11 +114,48 @@ class Session:
         stops, self._deferred_stops = self._deferred_stops, []
         for stop in stops:
             self._send_stopped(stop)
+        actions, self._when_configured = self._when_configured, []
+        for action in actions:
+            action()
+
+    def when_configured(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once configurationDone is answered (now, if it was): a launched program
+        starts then, so that catchpoints set during configuration catch from its first instruction."""
+        if self.configured:
+            action()
+        else:
+            self._when_configured.append(action)
 
     def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
+        self.following.apply(tracer)
+        self.catchpoints.apply(tracer)
+
+    def resuming(self) -> None:
+        """The program is about to run: stop-bound references expire, an "ask" stop follows the parent."""
+        self.following.before_resume()
+        self.frames.clear()
+        self.last_stop = None
+
+    def stop_program(self, tracer: Tracer, reason: str) -> None:
+        tracer.stop_all(announce=AllStopped(reason, tracer.pid))
+
+    def send_output(self, text: str, category: str = "console") -> None:
+        if not self._terminated:
+            self.protocol.send_event("output", m.OutputEventBody(output=text, category=category))
+
+    def send_process_event(self, pid: int, how: str) -> None:
+        name = procfs.process_name(pid) or str(pid)
+        try:
+            name = os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            pass
+        self.protocol.send_event(
+            "process",
+            m.ProcessEventBody(name=name, systemProcessId=pid, isLocalProcess=True, startMethod=how, pointerSize=64),
+        )
 
     @property
     def active_tracer(self) -> Tracer | None:
@@ -152,7 +205,15 @@ class Session:
                     # DAP: a stop-on-attach/entry is reported after configurationDone.
                     self._deferred_stops.append(event)
             elif isinstance(event, ProcessExited):
-                self.loop.create_task(self._program_ended(event))
+                self.loop.create_task(self.program_ended(event))
+            elif isinstance(event, ChildHeld):
+                self.following.on_child_held(event)
+            elif isinstance(event, Exec):
+                self.frames.clear()
+                self.following.on_exec(event)
+            elif isinstance(event, ChildDetached):
+                # gdb's words (detach-on-fork): the child runs untraced.
+                self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
             else:
                 message = translate(event)
                 if message is not None:
@@ -167,9 +228,10 @@ class Session:
         if self.tracer is None or self.tracer.exit is not None:
             return
         self.frames.clear()
-        self._send_translated(stop)
+        self.last_stop = stop
+        self.send_translated(stop)
 
-    async def _program_ended(self, exit: ProcessExited) -> None:
+    async def program_ended(self, exit: ProcessExited) -> None:
         # Output first: `exited` and `terminated` are the session's last events.
         pending = [asyncio.ensure_future(p.closed.wait()) for p in self.pumps if not p.closed.is_set()]
         if pending:
@@ -183,10 +245,10 @@ class Session:
             return
         self._terminated = True
         if exit is not None:
-            self._send_translated(exit)
+            self.send_translated(exit)
         self.protocol.send_event("terminated")
 
-    def _send_translated(self, event: Event) -> None:
+    def send_translated(self, event: Event) -> None:
         message = translate(event)
         if message is not None:
             self.protocol.send_event(*message)
@@ -195,8 +257,10 @@ class Session:
 
     async def close(self) -> None:
         """The client is gone (or said disconnect): leave the program as the user expects."""
+        self.following.release_offered()
         tracer = self.active_tracer
         if tracer is not None:
+            tracer.forks.release_all()
             if self.launched:
                 tracer.kill()
                 try:

@@ -1,16 +1,22 @@
-"""attach and launch: how a session gets its program."""
+"""attach and launch: how a session gets its program.
+
+A program starts running only once configurationDone is answered (DAP
+"Launch Sequencing"), so that catchpoints the client sets while configuring
+catch from its first instruction. An ``attach`` to a forked child that this
+adapter holds (followFork "both": the child session the client started on
+``startDebugging``) takes the child over instead of seizing it.
+"""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from ..dap import messages as m
 from ..dap.requests import RequestError, request
-from ..engine import procfs
 from ..engine.attach import attach as engine_attach
 from ..engine.errors import EngineError
 from ..engine.events import AllStopped
+from ..engine.fork import held_child
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
 from ..engine.run_as import RunAs
@@ -21,12 +27,24 @@ from .session import Session
 async def attach(session: Session, args: m.AttachArguments) -> None:
     _refuse_second_program(session)
     pid = _pid_argument(args)
+    session.following.configure(args.followFork, args.followExec)
+    child = held_child(pid)
+    if child is not None:
+        # A forked child this adapter holds for a session of its own: take it, and let it run once configured.
+        tracer = child.take(session.reaper, session.loop)
+        session.start_tracing(tracer, launched=False)
+        session.send_process_event(pid, "attach")
+        if args.stopOnAttach:
+            tracer.stop_all(announce=AllStopped("pause", pid))
+        else:
+            session.when_configured(tracer.resume)
+        return None
     try:
         tracer = engine_attach(pid, session.reaper, session.loop)
     except EngineError as exc:
         raise RequestError(str(exc)) from None
     session.start_tracing(tracer, launched=False)
-    _send_process_event(session, pid, "attach")
+    session.send_process_event(pid, "attach")
     if args.stopOnAttach:
         tracer.stop_all(announce=AllStopped("pause", pid))
     return None
@@ -35,6 +53,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 @request("launch", m.LaunchArguments)
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
+    session.following.configure(args.followFork, args.followExec)
     run_as = _launch_user(session)
     try:
         launched = await engine_launch(
@@ -54,12 +73,12 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr")):
         if fd is not None:
             session.pumps.append(OutputPump(session.loop, fd, stream, session.on_output))
-    _send_process_event(session, tracer.pid, "launch")
+    session.send_process_event(tracer.pid, "launch")
     if args.stopOnEntry:
         # It is already held at its first instruction (the exec stop).
         tracer.stop_all(announce=AllStopped("entry", tracer.pid))
     else:
-        tracer.resume()
+        session.when_configured(tracer.resume)
     return None
 
 
@@ -100,15 +119,3 @@ def _pid_argument(args: m.AttachArguments) -> int:
     if not 0 < value < 2**31:
         raise RequestError(f"attach: {value} is not a valid process id (it must be between 1 and 2147483647)")
     return value
-
-
-def _send_process_event(session: Session, pid: int, how: str) -> None:
-    name = procfs.process_name(pid) or str(pid)
-    try:
-        name = os.readlink(f"/proc/{pid}/exe")
-    except OSError:
-        pass
-    session.protocol.send_event(
-        "process",
-        m.ProcessEventBody(name=name, systemProcessId=pid, isLocalProcess=True, startMethod=how, pointerSize=64),
-    )
