@@ -152,6 +152,19 @@ class DapClient:
     def thread_events(self, reason: str) -> list[int]:
         return [m["body"]["threadId"] for m in self.events("thread") if m["body"]["reason"] == reason]
 
+    def reverse_requests(self, command: str | None = None) -> list[Message]:
+        """Requests the adapter sent us (``startDebugging``), in wire order."""
+        with self._new:
+            return [m for m in self.received if m.get("type") == "request" and command in (None, m.get("command"))]
+
+    def respond(self, request: Message, success: bool = True, message: str | None = None) -> None:
+        """Answer a reverse request, as a client does."""
+        answer: Message = {"type": "response", "request_seq": request["seq"], "command": request["command"]}
+        answer["success"] = success
+        if message is not None:
+            answer["message"] = message
+        self.send(answer)
+
     def check_schema(self) -> None:
         if self.violations:
             raise SchemaViolation("adapter sent schema-invalid messages:\n" + "\n".join(self.violations))

@@ -155,7 +155,7 @@ class Following:
     def on_exec(self, event: Exec) -> None:
         session = self.session
         session.send_output(f"process {event.pid} is executing new program: {event.program or '?'}\n")
-        session.send_process_event(event.pid, "launch" if session.launched else "attach")
+        session.send_process_event(event.pid, "launch" if session.launched else "attach", event.program)
         tracer = session.tracer
         if not self.follow_exec and tracer is not None:
             session.loop.create_task(self._detach_at_exec(tracer))
@@ -179,11 +179,11 @@ class Following:
         await old.detach()
         session.start_tracing(new, launched=session.launched)
         session.send_process_event(child.pid, "attach")
-        new.publish()
         if stopped:
             session.stop_program(new, "entry")
         else:
             new.resume()
+        new.publish()
 
     # ----- both -------------------------------------------------------------------------------------
 

@@ -146,10 +146,11 @@ class Session:
         if not self._terminated:
             self.protocol.send_event("output", m.OutputEventBody(output=text, category=category))
 
-    def send_process_event(self, pid: int, how: str) -> None:
-        name = procfs.process_name(pid) or str(pid)
+    def send_process_event(self, pid: int, how: str, path: str | None = None) -> None:
+        """A `process` event: the program's path (``path``, or read from /proc now) and pid."""
+        name = path or procfs.process_name(pid) or str(pid)
         try:
-            name = os.readlink(f"/proc/{pid}/exe")
+            name = path or os.readlink(f"/proc/{pid}/exe")
         except OSError:
             pass
         self.protocol.send_event(

@@ -13,8 +13,8 @@ def start(
     name: str,
     args: list[Any] = (),  # type: ignore[assignment]
     *,
-    new_thread: str | None | bool = False,
-    syscall: str | None | bool = False,
+    new_thread: str | bool | None = False,
+    syscall: str | bool | None = False,
     request: str = "launch",
     **arguments: Any,
 ) -> int:
@@ -32,7 +32,9 @@ def start(
     return client.events("process")[-1]["body"]["systemProcessId"]
 
 
-def set_filters(client: DapClient, *, new_thread: str | None | bool = False, syscall: str | None | bool = False) -> Message:
+def set_filters(
+    client: DapClient, *, new_thread: str | bool | None = False, syscall: str | bool | None = False
+) -> Message:
     filters, options = [], []
     for name, value in (("newThread", new_thread), ("syscall", syscall)):
         if value is None:
@@ -61,3 +63,34 @@ def continue_(client: DapClient, tid: int) -> int:
     mark = len(client.received)
     client.ok("continue", {"threadId": tid})
     return mark
+
+
+def initialize(client: DapClient, *, start_debugging: bool = True) -> None:
+    """initialize as VS Code and nvim-dap do: they answer startDebugging."""
+    client.ok(
+        "initialize",
+        {
+            "adapterID": "dap-threads",
+            "clientID": "pytest",
+            "linesStartAt1": True,
+            "columnsStartAt1": True,
+            "supportsStartDebuggingRequest": start_debugging,
+        },
+    )
+    client.wait_event("initialized")
+
+
+def serve_child_session(parent: DapClient, request: Message) -> DapClient:
+    """Start the child session a startDebugging request asks for, as a client does: a new connection
+    to the adapter the configuration names (``debugServer``), initialize, attach, configurationDone."""
+    from dap_client import tcp_client
+
+    arguments = request["arguments"]
+    assert arguments["request"] == "attach"
+    configuration = dict(arguments["configuration"])
+    child = tcp_client(configuration.pop("debugServer"))
+    initialize(child)
+    child.ok("attach", configuration)
+    parent.respond(request)
+    child.ok("configurationDone")
+    return child
