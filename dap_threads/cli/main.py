@@ -5,6 +5,8 @@ dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connecti
 dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
 dap-threads watch PID               print thread events of a running process
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
+   --syscalls openat,connect        ... and those calls, strace style
+   --stop-on-new-thread[=GLOB]      ... and stop at each new thread, asking what to do
 dap-threads ps [--json]             processes this user may trace
 dap-threads stacks PID [--json]     every thread's call stack, grouped (attach, stop, unwind, detach)
 """
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Sequence
 
 from .access_options import add_access_options, listen_policy, say
+from .catch import CatchOptions
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -37,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
+    add_catch_options(watch)
     run = sub.add_parser("run", help="run a program and print its thread events; Ctrl-C ends it")
+    add_catch_options(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
     ps = sub.add_parser("ps", help="list the processes this user may trace")
     ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
@@ -46,6 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
     stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
     stacks.add_argument("--max-frames", type=int, default=256, metavar="N", help="unwind at most N frames a thread")
     return parser
+
+
+def add_catch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--syscalls",
+        metavar="NAMES",
+        help="also print these syscalls (comma separated; * for all) with their arguments and results",
+    )
+    parser.add_argument(
+        "--stop-on-new-thread",
+        nargs="?",
+        const="*",
+        metavar="GLOB",
+        help="stop every thread when one is created (by a thread whose name matches GLOB) and ask what to do",
+    )
+
+
+def catch_options(args: argparse.Namespace) -> CatchOptions | None:
+    if args.syscalls is None and args.stop_on_new_thread is None:
+        return None
+    return CatchOptions(syscalls=args.syscalls, new_thread=args.stop_on_new_thread)
 
 
 def configure_logging(log_file: str | None, level: str) -> None:
@@ -67,17 +93,23 @@ def configure_logging(log_file: str | None, level: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.log_file, args.log_level)
+    if args.command in ("watch", "run"):
+        catch = catch_options(args)
+        problem = catch.check() if catch is not None else None
+        if problem:
+            print(f"dap-threads {args.command}: --syscalls: {problem}", file=sys.stderr)
+            return 2
     if args.command == "watch":
         from .watch import watch
 
-        return watch(args.pid)
+        return watch(args.pid, catch)
     if args.command == "run":
         from .watch import run
 
         command = list(args.argv)
         if command[:1] == ["--"]:
             command = command[1:]
-        return run(command)
+        return run(command, catch)
     if args.command == "ps":
         from .ps import ps
 

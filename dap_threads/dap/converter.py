@@ -50,8 +50,13 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(float, _strict(float, "a number"))
     converter.register_structure_hook(Any, lambda value, _: value)
     # A JSON string is iterable: without this, {"filters": "abc"} would become ["a", "b", "c"].
-    converter.register_structure_hook_func(lambda t: typing.get_origin(t) is list, _strict_list(converter))
+    converter.register_structure_hook_func(_is_list, _strict_list(converter))
     return converter
+
+
+def _is_list(type_: Any) -> bool:
+    origin: Any = typing.get_origin(type_)
+    return origin is list
 
 
 def _strict_list(converter: cattrs.Converter) -> Callable[[Any, Any], Any]:

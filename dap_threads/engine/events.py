@@ -131,6 +131,9 @@ class SyscallSeen:
     """A call traced without stopping (``dap-threads run --syscalls``): its entry, or its exit."""
 
     caught: SyscallCaught
+    time: float
+    #: the thread's name at the stop (it may be gone by the time the event is read)
+    thread_name: str
 
 
 Event = (

@@ -6,6 +6,7 @@ need), then lets it exec. The exec stops it in PTRACE_EVENT_EXEC before the
 program's first instruction, so no thread can be created unseen. A program run
 for another user (``run_as``) takes on that user between the seize and the
 exec: the seize needs no privilege over it, and the program never runs as us.
+A syscall trace may install its seccomp filter there too (``syscalls.seccomp``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .errors import LaunchError
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .run_as import RunAs
+from .syscalls.seccomp import install as install_seccomp
 from .tracer import BASE_OPTIONS, Tracer
 from .waitstatus import Kind, classify
 
@@ -66,19 +68,25 @@ async def launch(
     reaper: Reaper,
     loop: asyncio.AbstractEventLoop,
     run_as: RunAs | None = None,
+    seccomp: bytes | None = None,
 ) -> Launched:
-    """Fork, seize and exec ``program`` (as ``run_as`` if given); returns with it held at its first instruction."""
+    """Fork, seize and exec ``program`` (as ``run_as`` if given); returns with it held at its first instruction.
+
+    ``seccomp``: a filter program (``syscalls.seccomp.build``) installed just before the exec.
+    """
     path = resolve_program(program, cwd)
     if cwd is not None and not os.path.isdir(cwd):
         raise LaunchError(f"cwd {cwd!r} is not a directory")
     argv = [program, *args]
     environ = dict(os.environ) if run_as is None else run_as.environment(os.environ)
     environ.update(env or {})
-    child = _fork_waiting_child(_ChildPlan(path, argv, environ, cwd, run_as), capture_output)
+    child = _fork_waiting_child(_ChildPlan(path, argv, environ, cwd, run_as, seccomp), capture_output)
 
     tracer = Tracer(child.pid, reaper, loop)
-    # EXITKILL only for a launched program: it is ours, and ends with us.
-    ptrace.seize(child.pid, BASE_OPTIONS | ptrace.PTRACE_O_EXITKILL)
+    # EXITKILL only for a launched program: it is ours, and ends with us. A seccomp
+    # filter's RET_TRACE calls need PTRACE_O_TRACESECCOMP, or they fail with ENOSYS.
+    options = BASE_OPTIONS | ptrace.PTRACE_O_EXITKILL | (ptrace.PTRACE_O_TRACESECCOMP if seccomp else 0)
+    ptrace.seize(child.pid, options)
     first = loop.create_future()
     reaper.register(child.pid, _FirstStop(first))
     os.write(child.go_fd, b"x")
@@ -118,13 +126,20 @@ class _ChildPlan:
     """What the child execs, where, and as whom."""
 
     def __init__(
-        self, path: str, argv: list[str], environ: dict[str, str], cwd: str | None, run_as: RunAs | None
+        self,
+        path: str,
+        argv: list[str],
+        environ: dict[str, str],
+        cwd: str | None,
+        run_as: RunAs | None,
+        seccomp: bytes | None = None,
     ) -> None:
         self.path = path
         self.argv = argv
         self.environ = environ
         self.cwd = cwd
         self.run_as = run_as
+        self.seccomp = seccomp
 
 
 def _fork_waiting_child(plan: _ChildPlan, capture_output: bool) -> _Child:
@@ -148,6 +163,11 @@ class _FirstStop:
         self._future = future
 
     def on_wait_status(self, tid: int, status: int) -> None:
+        if classify(status)[0] is Kind.SECCOMP:
+            # Our own execve, handed over by a filter that traces execve: not the program's yet.
+            with ptrace.tracee_may_be_gone():
+                ptrace.cont(tid, 0)
+            return
         if not self._future.done():
             self._future.set_result(status)
 
@@ -184,6 +204,8 @@ def _child(
         for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        if plan.seccomp is not None:
+            install_seccomp(plan.seccomp)
         os.execve(plan.path, plan.argv, plan.environ)
     except BaseException as exc:
         try:

@@ -36,7 +36,7 @@ from .fork import FollowFork, ForkFollower
 from .newthread import NewThreadWatch
 from .owner import on_ptrace_owner
 from .reaper import Reaper
-from .syscalls.catch import SyscallCatch, on_syscall_stop
+from .syscalls.catch import SyscallCatch, on_seccomp_stop, on_syscall_stop
 from .thread import TracedThread
 from .waitstatus import Kind, classify, exit_description
 
@@ -149,6 +149,9 @@ class Tracer:
         if kind is Kind.SYSCALL:
             on_syscall_stop(self, thread)
             return
+        if kind is Kind.SECCOMP:
+            on_seccomp_stop(self, thread)
+            return
         if kind is Kind.SIGNAL and not thread.want_running:
             self._deliver_then_hold(thread, number)
             return
@@ -162,9 +165,16 @@ class Tracer:
         elif kind is Kind.EXEC:
             self._on_exec(thread)
         if thread.want_running:
-            thread.leave_stop(number if kind is Kind.SIGNAL else 0, self.resume_request)
+            thread.leave_stop(number if kind is Kind.SIGNAL else 0, self.request_for(thread))
         else:
             self._allstop.settled(tid)
+
+    def request_for(self, thread: TracedThread) -> int:
+        """How to resume ``thread``: PTRACE_SYSCALL while a catchpoint needs its next syscall-stop."""
+        catch = self.syscalls
+        if catch is not None and catch.via_seccomp and catch.open_call(thread.tid) is not None:
+            return ptrace.PTRACE_SYSCALL  # inside a call the filter caught: stop at its exit
+        return self.resume_request
 
     def _deliver_then_hold(self, thread: TracedThread, sig: int) -> None:
         # A signal reaching a thread we hold is delivered now, and the thread
@@ -332,13 +342,14 @@ class Tracer:
         for thread in targets:
             thread.want_running = True
             if thread.stopped:
-                thread.leave_stop(0, self.resume_request)
+                thread.leave_stop(0, self.request_for(thread))
 
     @on_ptrace_owner
     def set_syscall_catch(self, catch: SyscallCatch | None) -> None:
         """Catch syscalls (resume with PTRACE_SYSCALL) from now on, or stop catching them."""
         self.syscalls = catch
-        request = ptrace.PTRACE_CONT if catch is None else ptrace.PTRACE_SYSCALL
+        # A seccomp filter hands over the caught calls itself: the others need no stop.
+        request = ptrace.PTRACE_CONT if catch is None or catch.via_seccomp else ptrace.PTRACE_SYSCALL
         if request == self.resume_request:
             return
         self.resume_request = request

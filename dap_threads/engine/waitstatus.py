@@ -25,6 +25,7 @@ class Kind(enum.Enum):
     EXITED = "exited"  # the thread is gone (WIFEXITED or WIFSIGNALED)
     SIGNAL = "signal"  # signal-delivery-stop: the signal must be re-injected on resume
     SYSCALL = "syscall"  # syscall-enter/exit-stop of PTRACE_SYSCALL (marked by PTRACE_O_TRACESYSGOOD)
+    SECCOMP = "seccomp"  # a call a seccomp filter handed to the tracer (SECCOMP_RET_TRACE)
     GROUP_STOP = "group-stop"  # SIGSTOP & co. stopped the whole process
     EVENT_STOP = "event-stop"  # PTRACE_INTERRUPT, or a new thread's first stop
     CLONE = "clone"
@@ -43,6 +44,7 @@ _EVENT_KINDS = {
     ptrace.PTRACE_EVENT_EXEC: Kind.EXEC,
     ptrace.PTRACE_EVENT_VFORK_DONE: Kind.VFORK_DONE,
     ptrace.PTRACE_EVENT_EXIT: Kind.EXIT_EVENT,
+    ptrace.PTRACE_EVENT_SECCOMP: Kind.SECCOMP,
 }
 
 

@@ -205,6 +205,10 @@ def _execveat(a: Sequence[int], m: Memory | None) -> list[str]:
     return [dirfd(a[0]), path(m, a[1])]
 
 
+def _status(a: Sequence[int], m: Memory | None) -> list[str]:
+    return [str(as_int(a[0]))]
+
+
 def _socket(a: Sequence[int], m: Memory | None) -> list[str]:
     return [family(a[0]), socket_type(a[1]), str(as_int(a[2]))]
 
@@ -242,6 +246,8 @@ DECODERS: Mapping[str, Decoder] = {
     "renameat": _at_two_paths,
     "renameat2": _at_two_paths,
     "execve": _execve,
+    "exit": _status,
+    "exit_group": _status,
     "execveat": _execveat,
     "socket": _socket,
     "connect": _connect,

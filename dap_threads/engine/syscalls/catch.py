@@ -12,10 +12,11 @@ call caught at its entry (the exit alone does not say which call it ends).
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .. import peek
+from .. import peek, procfs
 from ..events import SyscallCaught, SyscallSeen
 from . import Abi, host_abi, name_of, names
 from .arguments import describe_call, describe_result
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 #: Calls that never return to the caller: no exit stop will end them.
 _NO_RETURN = frozenset({"exit", "exit_group"})
+_NAME_SECONDS = 0.25
 
 
 class ProcessMemory:
@@ -66,13 +68,30 @@ def suggestion(name: str, abi: Abi | None = None) -> str:
 class SyscallCatch:
     """The catchpoint's set of calls, and the caught call each thread is in (from entry to exit)."""
 
-    def __init__(self, pid: int, calls: Iterable[str] | None, *, stop: bool = True) -> None:
+    def __init__(self, pid: int, calls: Iterable[str] | None, *, stop: bool = True, via_seccomp: bool = False) -> None:
         #: None: every call
         self.calls = frozenset(calls) if calls is not None else None
         #: False: calls are reported (SyscallSeen) but the program is not stopped (``run --syscalls``)
         self.stop = stop
+        #: the program runs under a filter that hands over only these calls (``seccomp``), so
+        #: threads resume with PTRACE_CONT but for the exit of a caught call
+        self.via_seccomp = via_seccomp
         self._memory = ProcessMemory(pid)
         self._open: dict[int, SyscallCaught] = {}  # tid -> the caught call it is in
+        self._names: dict[int, tuple[float, str]] = {}  # tid -> (when read, its name)
+
+    def thread_name(self, tid: int) -> str:
+        """The thread's name, read again at most every ``_NAME_SECONDS`` (a read per call would cost
+        as much as the call's stop)."""
+        now = time.monotonic()
+        known = self._names.get(tid)
+        if known is not None and now - known[0] < _NAME_SECONDS:
+            return known[1]
+        name = procfs.thread_name(self._memory.pid, tid) or (known[1] if known else "?")
+        if len(self._names) > 4096:
+            self._names.clear()
+        self._names[tid] = (now, name)
+        return name
 
     def catches(self, name: str) -> bool:
         return self.calls is None or name in self.calls
@@ -123,6 +142,15 @@ class SyscallCatch:
 
 def on_syscall_stop(tracer: Tracer, thread: TracedThread) -> None:
     """A syscall-stop of ``thread``: catch it if the catchpoint wants it, then resume or hold it as usual."""
+    _on_stop(tracer, thread)
+
+
+def on_seccomp_stop(tracer: Tracer, thread: TracedThread) -> None:
+    """A call the seccomp filter handed over (PTRACE_EVENT_SECCOMP, before the call runs): its entry."""
+    _on_stop(tracer, thread)
+
+
+def _on_stop(tracer: Tracer, thread: TracedThread) -> None:
     thread.stopped = True
     thread.vfork_wait = False
     thread.group_stop = False
@@ -136,9 +164,9 @@ def on_syscall_stop(tracer: Tracer, thread: TracedThread) -> None:
     if caught is not None and catch is not None:
         if catch.stop:
             tracer.catch(caught)
-        else:
-            tracer.emit(SyscallSeen(caught))
+        elif caught.phase == "exit" or caught.name in _NO_RETURN:  # a trace shows a call once, when it ends
+            tracer.emit(SyscallSeen(caught, time.time(), catch.thread_name(thread.tid)))
     if thread.want_running:
-        thread.leave_stop(0, tracer.resume_request)
+        thread.leave_stop(0, tracer.request_for(thread))
     else:
         tracer.settled(thread.tid)
