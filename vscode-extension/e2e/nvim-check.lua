@@ -39,9 +39,19 @@ local ok, run_err = pcall(chunk)
 check('the snippet runs', ok, run_err)
 if not ok then finish() end
 local dap = package.loaded['dap']
-local exe, tcp = dap.adapters['dap-threads'], dap.adapters['dap-threads-tcp']
+-- Route 1 is a function (a followFork "both" child goes to the adapter that holds it): resolve it.
+local function resolve(adapter, config)
+  if type(adapter) ~= 'function' then return adapter end
+  local resolved
+  adapter(function(a) resolved = a end, config)
+  return resolved
+end
+local exe, tcp = resolve(dap.adapters['dap-threads'], {}), dap.adapters['dap-threads-tcp']
 check('executable adapter registered', exe and exe.type == 'executable' and exe.command == python
   and vim.deep_equal(exe.args, { '-m', 'dap_threads' }), vim.inspect(exe))
+local child = resolve(dap.adapters['dap-threads'], { debugServer = 4711 })
+check('a child session of followFork "both" goes to the adapter that holds it',
+  child and child.type == 'server' and child.port == 4711 and child.host == '127.0.0.1', vim.inspect(child))
 check('server adapter registered', tcp and tcp.type == 'server' and tcp.port == '${port}' and tcp.executable ~= nil, vim.inspect(tcp))
 for _, ft in ipairs({ 'c', 'cpp', 'rust', 'go' }) do
   local cs = dap.configurations[ft] or {}

