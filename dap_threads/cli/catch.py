@@ -30,7 +30,7 @@ from ..engine import procfs
 from ..engine.events import AllStopped, Event, NewThreadCaught, SyscallSeen
 from ..engine.newthread import NewThreadWatch, parse_globs
 from ..engine.syscalls import seccomp
-from ..engine.syscalls.catch import SyscallCatch, parse_names, suggestion
+from ..engine.syscalls.catch import SyscallCatch, parse_names, set_syscall_catch, suggestion
 from ..engine.tracer import Tracer
 
 #: Calls whose exit never comes: printed at their entry.
@@ -58,7 +58,7 @@ class CatchOptions:
             tracer.new_threads = NewThreadWatch(tracer.pid, parse_globs(self.new_thread))
         if self.syscalls is not None:
             calls, _ = parse_names(self.syscalls)
-            tracer.set_syscall_catch(SyscallCatch(tracer.pid, calls, stop=False, via_seccomp=via_seccomp))
+            set_syscall_catch(tracer, SyscallCatch(tracer.pid, calls, stop=False, via_seccomp=via_seccomp))
 
     def seccomp_filter(self) -> bytes | None:
         """The filter for a launched program that hands over only the named calls (None: trace every call)."""

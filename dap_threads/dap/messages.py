@@ -40,6 +40,8 @@ class AttachArguments:
     followFork: str | None = None
     #: False: detach when the program calls execve
     followExec: bool = True
+    #: in a child session's configuration (followFork "both"): the port of the adapter that holds the child
+    debugServer: Any = None
 
 
 @attrs.define

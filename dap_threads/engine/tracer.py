@@ -344,23 +344,6 @@ class Tracer:
             if thread.stopped:
                 thread.leave_stop(0, self.request_for(thread))
 
-    @on_ptrace_owner
-    def set_syscall_catch(self, catch: SyscallCatch | None) -> None:
-        """Catch syscalls (resume with PTRACE_SYSCALL) from now on, or stop catching them."""
-        self.syscalls = catch
-        # A seccomp filter hands over the caught calls itself: the others need no stop.
-        request = ptrace.PTRACE_CONT if catch is None or catch.via_seccomp else ptrace.PTRACE_SYSCALL
-        if request == self.resume_request:
-            return
-        self.resume_request = request
-        if catch is None:
-            return  # each thread goes back to PTRACE_CONT at its next syscall-stop
-        # Running threads were resumed with PTRACE_CONT: a stop makes them take the new request.
-        for thread in self.live_threads():
-            if not thread.stopped and thread.want_running:
-                with ptrace.tracee_may_be_gone():
-                    ptrace.interrupt(thread.tid)
-
     # ----- leaving --------------------------------------------------------
 
     @on_ptrace_owner

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine.newthread import NewThreadWatch
-from ..engine.syscalls.catch import SyscallCatch
+from ..engine.syscalls.catch import SyscallCatch, set_syscall_catch
 from ..engine.tracer import Tracer
 
 
@@ -21,4 +21,4 @@ class Catchpoints:
         if not tracer.is_live:
             return
         tracer.new_threads = NewThreadWatch(tracer.pid, self.new_thread_globs) if self.new_thread else None
-        tracer.set_syscall_catch(SyscallCatch(tracer.pid, self.syscall_names) if self.syscall else None)
+        set_syscall_catch(tracer, SyscallCatch(tracer.pid, self.syscall_names) if self.syscall else None)

@@ -42,7 +42,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
     try:
         tracer = engine_attach(pid, session.reaper, session.loop)
     except EngineError as exc:
-        raise RequestError(str(exc)) from None
+        raise RequestError(str(exc) + _child_session_hint(args)) from None
     session.start_tracing(tracer, launched=False)
     session.send_process_event(pid, "attach")
     if args.stopOnAttach:
@@ -80,6 +80,17 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     else:
         session.when_configured(tracer.resume)
     return None
+
+
+def _child_session_hint(args: m.AttachArguments) -> str:
+    """For a child session that reached another adapter than the one holding its child."""
+    if args.debugServer is None:
+        return ""
+    return (
+        f"; this is a child session (followFork \"both\"): its process is held by the dap-threads adapter "
+        f"listening on 127.0.0.1:{args.debugServer}, and only a session of that adapter can take it over. "
+        f"Have the client connect there (VS Code does; nvim-dap: the README's adapter function)"
+    )
 
 
 def _launch_user(session: Session) -> RunAs | None:

@@ -19,6 +19,7 @@ import subprocess
 import time
 
 import pytest
+from dap_client import AdapterProcess
 from follow_support import continue_, initialize, next_stop, serve_child_session, start, stdout_lines
 from procs import tracer_pid, wait_until
 from reliability_support import assert_exactly_once, finish, untraced
@@ -179,3 +180,29 @@ def test_the_mode_switches_at_any_time_in_gdbs_words(dap):
     nothing = dap.request("evaluate", {"expression": "follow child", "context": "repl"})
     assert not nothing["success"] and "not stopped at a fork" in nothing["message"]
     assert pid
+
+
+def test_a_child_session_that_reaches_another_adapter_is_told_where_its_child_is(adapter, tmp_path):
+    parent = adapter.client
+    initialize(parent)
+    start(parent, "forker", [1, "main", 100], followFork="both")
+    request = parent.wait_for(lambda m: m.get("command") == "startDebugging", timeout=20, what="startDebugging")
+    configuration = request["arguments"]["configuration"]
+    other = AdapterProcess(tmp_path)  # a fresh adapter process, as a client that ignores debugServer would start
+    try:
+        initialize(other.client)
+        refused = other.client.request("attach", configuration)
+        assert not refused["success"]
+        assert "already traced" in refused["message"]
+        assert f"127.0.0.1:{configuration['debugServer']}" in refused["message"]
+    finally:
+        other.stop()
+    child = serve_child_session(parent, request)  # the right adapter takes it
+    assert child.wait_event("exited", timeout=30)["body"]["exitCode"] == 11
+    answered = 1
+    while not parent.events("exited"):  # the spawned children: no session for them
+        for later in parent.reverse_requests("startDebugging")[answered:]:
+            parent.respond(later, success=False, message="not this one")
+            answered += 1
+        time.sleep(0.05)
+    assert parent.wait_event("exited", timeout=60)["body"]["exitCode"] == 0

@@ -16,8 +16,9 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .. import peek, procfs
+from .. import peek, procfs, ptrace
 from ..events import SyscallCaught, SyscallSeen
+from ..owner import on_ptrace_owner
 from . import Abi, host_abi, name_of, names
 from .arguments import describe_call, describe_result
 from .info import OP_ENTRY, OP_EXIT, OP_SECCOMP, syscall_info
@@ -170,3 +171,21 @@ def _on_stop(tracer: Tracer, thread: TracedThread) -> None:
         thread.leave_stop(0, tracer.request_for(thread))
     else:
         tracer.settled(thread.tid)
+
+
+@on_ptrace_owner
+def set_syscall_catch(tracer: Tracer, catch: SyscallCatch | None) -> None:
+    """Catch syscalls in ``tracer``'s process from now on (resume with PTRACE_SYSCALL), or stop catching them."""
+    tracer.syscalls = catch
+    # A seccomp filter hands over the caught calls itself: the others need no stop.
+    request = ptrace.PTRACE_CONT if catch is None or catch.via_seccomp else ptrace.PTRACE_SYSCALL
+    if request == tracer.resume_request:
+        return
+    tracer.resume_request = request
+    if catch is None:
+        return  # each thread goes back to PTRACE_CONT at its next syscall-stop
+    # Running threads were resumed with PTRACE_CONT: a stop makes them take the new request.
+    for thread in tracer.live_threads():
+        if not thread.stopped and thread.want_running:
+            with ptrace.tracee_may_be_gone():
+                ptrace.interrupt(thread.tid)
