@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 #: Calls that never return to the caller: no exit stop will end them.
 _NO_RETURN = frozenset({"exit", "exit_group"})
+
+#: The kernel's restart codes (ERESTARTSYS .. ERESTART_RESTARTBLOCK, linux/errno.h): a call interrupted
+#: (by our own PTRACE_INTERRUPT of an all-stop, or a signal) that the kernel runs again; the program
+#: never sees them.
+_RESTART = range(512, 517)
 _NAME_SECONDS = 0.25
 
 
@@ -79,6 +84,7 @@ class SyscallCatch:
         self.via_seccomp = via_seccomp
         self._memory = ProcessMemory(pid)
         self._open: dict[int, SyscallCaught] = {}  # tid -> the caught call it is in
+        self._restarting: set[int] = set()  # tids whose caught call the kernel is about to run again
         self._names: dict[int, tuple[float, str]] = {}  # tid -> (when read, its name)
 
     def thread_name(self, tid: int) -> str:
@@ -102,6 +108,11 @@ class SyscallCatch:
         info = syscall_info(tid)
         if info.op in (OP_ENTRY, OP_SECCOMP):
             name = name_of(info.number, info.abi or host_abi() or Abi.X86_64)
+            if tid in self._restarting:
+                self._restarting.discard(tid)
+                entry = self._open.get(tid)
+                if entry is not None and name in (entry.name, "restart_syscall"):
+                    return None  # the same call, run again: one call for the user, as the program sees it
             if not self.catches(name):
                 self._open.pop(tid, None)
                 return None
@@ -112,6 +123,9 @@ class SyscallCatch:
                 self._open[tid] = caught
             return caught
         if info.op == OP_EXIT:
+            if info.is_error and -info.rval in _RESTART and tid in self._open:
+                self._restarting.add(tid)  # not its end: the kernel restarts it
+                return None
             entry = self._open.pop(tid, None)
             if entry is None:
                 return None
@@ -139,6 +153,7 @@ class SyscallCatch:
 
     def forget(self, tid: int) -> None:
         self._open.pop(tid, None)
+        self._restarting.discard(tid)
 
 
 def on_syscall_stop(tracer: Tracer, thread: TracedThread) -> None:
