@@ -87,7 +87,7 @@ def _child_session_hint(args: m.AttachArguments) -> str:
     if args.debugServer is None:
         return ""
     return (
-        f"; this is a child session (followFork \"both\"): its process is held by the dap-threads adapter "
+        f'; this is a child session (followFork "both"): its process is held by the dap-threads adapter '
         f"listening on 127.0.0.1:{args.debugServer}, and only a session of that adapter can take it over. "
         f"Have the client connect there (VS Code does; nvim-dap: the README's adapter function)"
     )
