@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -23,6 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dap-threads",
         description="Debug Adapter Protocol adapter that shows a Linux program's threads live (ptrace).",
+        epilog=(
+            "Without a subcommand, dap-threads is the debug adapter: it speaks DAP on stdin/stdout (what an "
+            "editor starts: VS Code, nvim-dap) or, with --listen, on a socket. At a terminal, use watch, run or ps."
+        ),
     )
     parser.add_argument("--listen", metavar="[HOST:]PORT|unix:PATH", help="serve DAP on a socket instead of stdio")
     parser.add_argument("--log-file", metavar="PATH", help="write the adapter's log here")
@@ -39,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(Exception):
+    """A mistake in the command line, said in one line; exit status 2, as argparse's own."""
+
+
 def configure_logging(log_file: str | None, level: str) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
@@ -47,7 +56,13 @@ def configure_logging(log_file: str | None, level: str) -> None:
     to_stderr.setFormatter(logging.Formatter("dap-threads: %(levelname)s: %(message)s"))
     root.addHandler(to_stderr)
     if log_file:
-        to_file = logging.FileHandler(log_file)
+        try:
+            to_file = logging.FileHandler(log_file)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the log file {log_file!r}: {exc.strerror}; "
+                "give --log-file a path in an existing, writable directory"
+            ) from None
         to_file.setLevel(level.upper())
         to_file.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(to_file)
@@ -57,7 +72,11 @@ def configure_logging(log_file: str | None, level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.log_file, args.log_level)
+    try:
+        configure_logging(args.log_file, args.log_level)
+    except UsageError as exc:
+        print(f"dap-threads: {exc}", file=sys.stderr)
+        return 2
     if args.command == "watch":
         from .watch import watch
 
@@ -78,13 +97,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(listen: str | None) -> int:
     from ..dap.server import serve_socket, serve_stdio
+    from ..dap.stdio import claim_stdio
     from ..session import Session
 
     try:
         if listen:
             asyncio.run(serve_socket(listen, Session))
         else:
-            asyncio.run(serve_stdio(Session))
+            if os.isatty(0):
+                # A person typed `dap-threads`; an editor never gives a terminal.
+                print(
+                    "dap-threads: serving the Debug Adapter Protocol on stdin/stdout, for an editor to start. "
+                    "Ctrl-D ends it; see dap-threads --help for watch, run and ps.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            wire = claim_stdio()
+            asyncio.run(serve_stdio(Session, wire))
     except ValueError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 2
