@@ -37,7 +37,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
-    run = sub.add_parser("run", help="run a program and print its thread events; Ctrl-C ends it")
+    watch.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    run = sub.add_parser(
+        "run",
+        help="run a program and print its thread events; Ctrl-C reaches it as without us, twice kills it",
+        description=(
+            "Run PROGRAM under trace and print its thread events, marked [dap-threads]. The program keeps the "
+            "terminal: Ctrl-C reaches it as it would without us, and run waits for it to end; Ctrl-C again (or "
+            "a program that ignores it for --kill-after seconds) kills it with SIGKILL. run exits with the "
+            "program's status, or dies of the signal that ended it."
+        ),
+    )
+    run.add_argument("--json", action="store_true", help="one JSON object per line: events, notes and its output")
+    run.add_argument(
+        "--kill-after",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
+    )
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
     ps = sub.add_parser("ps", help="list the processes this user may trace")
     ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
@@ -80,14 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "watch":
         from .watch import watch
 
-        return watch(args.pid)
+        return watch(args.pid, as_json=args.json)
     if args.command == "run":
-        from .watch import run
+        from .run import run
 
         command = list(args.argv)
         if command[:1] == ["--"]:
             command = command[1:]
-        return run(command)
+        return run(command, as_json=args.json, kill_after=args.kill_after)
     if args.command == "ps":
         from .ps import ps
 

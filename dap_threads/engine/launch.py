@@ -61,14 +61,19 @@ async def launch(
     capture_output: bool,
     reaper: Reaper,
     loop: asyncio.AbstractEventLoop,
+    keep_stdin: bool = False,
 ) -> Launched:
-    """Fork, seize and exec ``program``; returns with it held at its first instruction."""
+    """Fork, seize and exec ``program``; returns with it held at its first instruction.
+
+    Its stdin is /dev/null unless ``keep_stdin`` (the terminal front end's ``run``, where the
+    program reads the terminal as it would without us).
+    """
     path = resolve_program(program, cwd)
     if cwd is not None and not os.path.isdir(cwd):
         raise LaunchError(f"cwd {cwd!r} is not a directory")
     argv = [program, *args]
     environ = dict(os.environ) if env is None else {**os.environ, **env}
-    child = _fork_waiting_child(path, argv, environ, cwd, capture_output)
+    child = _fork_waiting_child(path, argv, environ, cwd, capture_output, keep_stdin)
 
     tracer = Tracer(child.pid, reaper, loop)
     # EXITKILL only for a launched program: it is ours, and ends with us.
@@ -109,7 +114,7 @@ class _Child:
 
 
 def _fork_waiting_child(
-    path: str, argv: list[str], environ: dict[str, str], cwd: str | None, capture_output: bool
+    path: str, argv: list[str], environ: dict[str, str], cwd: str | None, capture_output: bool, keep_stdin: bool
 ) -> _Child:
     go_r, go_w = os.pipe()
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
@@ -117,7 +122,7 @@ def _fork_waiting_child(
     err = os.pipe2(os.O_CLOEXEC) if capture_output else None
     pid = os.fork()
     if pid == 0:  # the child: only the few calls exec needs, then exec
-        _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ)
+        _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ, keep_stdin)
     for fd in (go_r, err_w, out[1] if out else None, err[1] if err else None):
         if fd is not None:
             os.close(fd)
@@ -138,13 +143,25 @@ class _FirstStop:
         pass
 
 
-def _child(go_r, go_w, err_w, out, err, cwd, path, argv, environ) -> None:  # pragma: no cover - runs in the fork
+def _child(  # pragma: no cover - runs in the fork
+    go_r: int,
+    go_w: int,
+    err_w: int,
+    out: tuple[int, int] | None,
+    err: tuple[int, int] | None,
+    cwd: str | None,
+    path: str,
+    argv: list[str],
+    environ: dict[str, str],
+    keep_stdin: bool,
+) -> None:
     try:
         os.close(go_w)
         os.read(go_r, 1)  # wait until the parent has seized us
         os.close(go_r)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
+        if not keep_stdin:
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
         if out:
             os.dup2(out[1], 1)
         if err:
