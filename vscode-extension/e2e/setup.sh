@@ -11,7 +11,7 @@ E2E_CACHE="${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dap-threads-e2e}"
 mkdir -p "$E2E_CACHE"
 
 need_apt=()
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || need_apt+=(chromium)  # CHROMIUM: a browser of your own (Ubuntu: Chromium is a snap)
 for bin in g++ make python3; do command -v "$bin" >/dev/null || need_apt+=("$bin"); done
 for pkg in libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
