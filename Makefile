@@ -22,7 +22,7 @@ testdata:
 	$(MAKE) -s -C testdata
 
 demo: setup
-	@echo "== dap-threads run: the seed program creates a thread every 300 ms =="
+	@echo "== dap-threads run: the seed program starts a thread every 300 ms; [dap-threads] marks our lines, the rest is its own =="
 	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500 600
 
 test: test-py test-js test-e2e
