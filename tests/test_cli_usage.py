@@ -35,3 +35,9 @@ def test_help_says_what_running_without_a_subcommand_does():
     text = " ".join(done.stdout.split())
     assert "Without a subcommand, dap-threads is the debug adapter: it speaks DAP on stdin/stdout" in text
     assert "--listen" in text and "watch, run or ps" in text
+
+
+def test_run_kill_after_wants_a_positive_number_of_seconds():
+    for bad in ("-1", "0", "soon", "nan"):
+        done = dap_threads("run", "--kill-after", bad, "--", "true")
+        assert done.returncode == 2 and "is not a number of seconds above 0" in done.stderr, (bad, done.stderr)

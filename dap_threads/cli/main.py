@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="one JSON object per line: events, notes and its output")
     run.add_argument(
         "--kill-after",
-        type=float,
+        type=_seconds,
         default=3.0,
         metavar="SECONDS",
         help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
@@ -60,6 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     ps = sub.add_parser("ps", help="list the processes this user may trace")
     ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, such as 3 or 0.5")
+    return value
 
 
 class UsageError(Exception):
