@@ -45,6 +45,9 @@ class DapClient:
         self._new = threading.Condition()
         self.violations: list[str] = []
         self.eof = threading.Event()
+        #: what stopped the reader thread, if not the end of the connection: every wait re-raises it
+        self.reader_error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._read_loop, daemon=True)
         self._thread.start()
 
@@ -67,6 +70,8 @@ class DapClient:
                     self.violations.append("a frame without Content-Length")
                     continue
                 body = self._reader.read(length)
+                if len(body) < length:
+                    return  # the adapter ended mid-frame: that is the end of the connection, not our error
                 message = json.loads(body)
                 problems = violations(message)
                 if problems:
@@ -74,8 +79,11 @@ class DapClient:
                 with self._new:
                     self.received.append(message)
                     self._new.notify_all()
-        except (OSError, ValueError):
-            pass
+        except Exception as exc:
+            # Not the end of the connection (that is an empty read above): a bug here, or a schema
+            # file that cannot be read. The waiting test must fail with this, not with "closed".
+            if not self._closed:  # reading a connection we closed ourselves may fail; that is no error
+                self.reader_error = exc
         finally:
             self.eof.set()
             with self._new:
@@ -123,6 +131,7 @@ class DapClient:
         with self._new:
             while True:
                 self.check_schema()
+                self.check_reader()
                 while index < len(self.received):
                     message = self.received[index]
                     index += 1
@@ -152,6 +161,11 @@ class DapClient:
     def thread_events(self, reason: str) -> list[int]:
         return [m["body"]["threadId"] for m in self.events("thread") if m["body"]["reason"] == reason]
 
+    def check_reader(self) -> None:
+        error = self.reader_error
+        if error is not None:
+            raise DapError(f"the test client's reader thread failed: {type(error).__name__}: {error}") from error
+
     def check_schema(self) -> None:
         if self.violations:
             raise SchemaViolation("adapter sent schema-invalid messages:\n" + "\n".join(self.violations))
@@ -177,6 +191,7 @@ class DapClient:
         return response
 
     def close(self) -> None:
+        self._closed = True
         self._close()
 
 

@@ -45,8 +45,10 @@ def test_run_prints_one_line_per_thread_event_and_passes_the_exit_code():
     proc = cli("run", "--", program("seed"), "20", "5", "50", "20")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    started = re.findall(r"^\d\d:\d\d:\d\d\.\d{3} started (\d+) (\S+) \((?:created by (\d+)|main)\)$", out, re.M)
-    exited = re.findall(r"^\S+ exited  (\d+) ", out, re.M)
+    started = re.findall(
+        r"^\[dap-threads\] \d\d:\d\d:\d\d\.\d{3} started (\d+) (\S+) \((?:created by (\d+)|main)\)$", out, re.M
+    )
+    exited = re.findall(r"^\[dap-threads\] \S+ exited  (\d+) ", out, re.M)
     assert len(started) == 6 and len(exited) == 6
     printed = set(re.findall(r"thread: (\d+)", out))
     assert printed == {tid for tid, _, _ in started}

@@ -66,15 +66,20 @@ async def launch(
     reaper: Reaper,
     loop: asyncio.AbstractEventLoop,
     run_as: RunAs | None = None,
+    keep_stdin: bool = False,
 ) -> Launched:
-    """Fork, seize and exec ``program`` (as ``run_as`` if given); returns with it held at its first instruction."""
+    """Fork, seize and exec ``program`` (as ``run_as`` if given); returns with it held at its first instruction.
+
+    Its stdin is /dev/null unless ``keep_stdin`` (the terminal front end's ``run``, where the
+    program reads the terminal as it would without us).
+    """
     path = resolve_program(program, cwd)
     if cwd is not None and not os.path.isdir(cwd):
         raise LaunchError(f"cwd {cwd!r} is not a directory")
     argv = [program, *args]
     environ = dict(os.environ) if run_as is None else run_as.environment(os.environ)
     environ.update(env or {})
-    child = _fork_waiting_child(_ChildPlan(path, argv, environ, cwd, run_as), capture_output)
+    child = _fork_waiting_child(_ChildPlan(path, argv, environ, cwd, run_as, keep_stdin), capture_output)
 
     tracer = Tracer(child.pid, reaper, loop)
     # EXITKILL only for a launched program: it is ours, and ends with us.
@@ -115,16 +120,23 @@ class _Child:
 
 
 class _ChildPlan:
-    """What the child execs, where, and as whom."""
+    """What the child execs, where, as whom, and whether it keeps our stdin."""
 
     def __init__(
-        self, path: str, argv: list[str], environ: dict[str, str], cwd: str | None, run_as: RunAs | None
+        self,
+        path: str,
+        argv: list[str],
+        environ: dict[str, str],
+        cwd: str | None,
+        run_as: RunAs | None,
+        keep_stdin: bool = False,
     ) -> None:
         self.path = path
         self.argv = argv
         self.environ = environ
         self.cwd = cwd
         self.run_as = run_as
+        self.keep_stdin = keep_stdin
 
 
 def _fork_waiting_child(plan: _ChildPlan, capture_output: bool) -> _Child:
@@ -167,8 +179,9 @@ def _child(
         os.close(go_w)
         os.read(go_r, 1)  # wait until the parent has seized us
         os.close(go_r)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
+        if not plan.keep_stdin:
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
         if out:
             os.dup2(out[1], 1)
         if err:

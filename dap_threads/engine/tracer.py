@@ -173,7 +173,8 @@ class Tracer:
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
         self.threads.clear()
-        self.exit = ProcessExited(code, exit_description(status))
+        killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        self.exit = ProcessExited(code, exit_description(status), killed_by)
         self.emit(self.exit)
         self._finish()
 

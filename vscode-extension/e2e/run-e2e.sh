@@ -4,7 +4,7 @@
 # 1. the repository's venv and testdata (make setup), unless PYTHON names an interpreter with dap_threads
 # 2. npm ci, unit tests, the .vsix
 # 3. the VS Code end-to-end test in code-server (e2e/run.ts; first run installs chromium, node 24 and
-#    code-server under ${XDG_CACHE_HOME:-~/.cache}/dap-threads-e2e: about 2 minutes more)
+#    code-server under ${XDG_CACHE_HOME:-~/.cache}/dap-threads-e2e: 5 to 10 minutes more)
 # 4. the Neovim check of the README's nvim-dap snippet (e2e/nvim-check.sh)
 # Artifacts (screenshots, logs): vscode-extension/artifacts/e2e/.  Exit status 0 only if all passed.
 set -euo pipefail

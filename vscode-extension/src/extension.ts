@@ -1,6 +1,8 @@
 // dap-threads for VS Code: the `dap-threads` debug type, its process picker, and how the adapter is started.
 import { execFile } from 'child_process';
+import * as os from 'os';
 import * as vscode from 'vscode';
+import { installAdvice, packageSource } from './install';
 import {
     ProcessRow,
     normalizePid,
@@ -13,11 +15,12 @@ import { withServerToken } from './serverToken';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
-const INSTALL_HINT = 'pip install dap-threads';
 
 let log: vscode.LogOutputChannel;
+let extensionPath = '';
 
 export function activate(context: vscode.ExtensionContext): void {
+    extensionPath = context.extensionPath;
     log = vscode.window.createOutputChannel('dap-threads', { log: true });
     context.subscriptions.push(
         log,
@@ -86,10 +89,11 @@ async function ensureAdapterInstalled(python: string): Promise<boolean> {
     } else {
         problem = `"${python} -c 'import dap_threads'" failed: ${r.stderr.trim().split('\n').pop() ?? r.code}`;
     }
+    const advice = installAdvice(python, packageSource(extensionPath), os.homedir());
     const message =
-        `dap-threads: ${problem} Install it with "${python} -m ${INSTALL_HINT}" ` +
-        `(or "pip install -e ." in a dap-threads checkout), or set dapThreads.python to an interpreter that has it, ` +
-        `e.g. a virtual environment's bin/python.`;
+        `dap-threads: ${problem} Install it with: ${advice.command}` +
+        (advice.python ? ` and then set dapThreads.python to ${advice.python}.` : '.') +
+        ` Or set dapThreads.python to an interpreter that has it, e.g. a virtual environment's bin/python.`;
     log.error(message);
     const openSettings = 'Open Settings';
     const copy = 'Copy Install Command';
@@ -97,7 +101,7 @@ async function ensureAdapterInstalled(python: string): Promise<boolean> {
         if (choice === openSettings) {
             void vscode.commands.executeCommand('workbench.action.openSettings', 'dapThreads.python');
         } else if (choice === copy) {
-            void vscode.env.clipboard.writeText(`${python} -m ${INSTALL_HINT}`);
+            void vscode.env.clipboard.writeText(advice.command);
         }
     });
     return false;
