@@ -75,6 +75,21 @@ class Dwarf_Attribute(ctypes.Structure):
     ]
 
 
+class GElf_Shdr(ctypes.Structure):
+    _fields_ = [
+        ("sh_name", ctypes.c_uint32),
+        ("sh_type", ctypes.c_uint32),
+        ("sh_flags", ctypes.c_uint64),
+        ("sh_addr", ctypes.c_uint64),
+        ("sh_offset", ctypes.c_uint64),
+        ("sh_size", ctypes.c_uint64),
+        ("sh_link", ctypes.c_uint32),
+        ("sh_info", ctypes.c_uint32),
+        ("sh_addralign", ctypes.c_uint64),
+        ("sh_entsize", ctypes.c_uint64),
+    ]
+
+
 class GElf_Sym(ctypes.Structure):
     _fields_ = [
         ("st_name", ctypes.c_uint32),
@@ -112,12 +127,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     ),
     "dwfl_module_build_id": (ctypes.c_int, [_p, _P(_p), _P(_u64)]),
     "dwfl_module_getdwarf": (_p, [_p, _P(_u64)]),
+    "dwfl_module_getelf": (_p, [_p, _P(_u64)]),
     "dwfl_module_getsymtab": (ctypes.c_int, [_p]),
     "dwfl_module_addrinfo": (ctypes.c_char_p, [_p, _u64, _P(_u64), _P(GElf_Sym), _p, _p, _P(_u64)]),
     "dwfl_module_addrdie": (_P(Dwarf_Die), [_p, _u64, _P(_u64)]),
-    "dwfl_module_getsrc": (_p, [_p, _u64]),
-    "dwfl_lineinfo": (ctypes.c_char_p, [_p, _P(_u64), _P(ctypes.c_int), _P(ctypes.c_int), _p, _p]),
-    "dwfl_line_comp_dir": (ctypes.c_char_p, [_p]),
     "dwfl_linux_proc_find_elf": (ctypes.c_int, []),  # only its address is used
     "dwfl_standard_find_debuginfo": (ctypes.c_int, []),  # only its address is used
     "dwarf_getscopes": (ctypes.c_int, [_P(Dwarf_Die), _u64, _P(_P(Dwarf_Die))]),
@@ -140,6 +153,15 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwarf_diecu": (_P(Dwarf_Die), [_P(Dwarf_Die), _P(Dwarf_Die), _p, _p]),
     "dwarf_offdie": (_P(Dwarf_Die), [_p, _u64, _P(Dwarf_Die)]),
     "dwarf_dieoffset": (_u64, [_P(Dwarf_Die)]),
+    "dwelf_elf_gnu_debuglink": (ctypes.c_char_p, [_p, _P(ctypes.c_uint32)]),
+}
+
+# libelf (libelf.so.1, which libdw itself links): the section headers of a module's ELF file.
+_ELF_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
+    "elf_getshdrstrndx": (ctypes.c_int, [_p, _P(ctypes.c_size_t)]),
+    "elf_nextscn": (_p, [_p, _p]),
+    "gelf_getshdr": (_P(GElf_Shdr), [_p, _P(GElf_Shdr)]),
+    "elf_strptr": (ctypes.c_char_p, [_p, ctypes.c_size_t, ctypes.c_size_t]),
 }
 
 
@@ -152,11 +174,13 @@ class Libdw:
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         self.lib = lib
-        for name, (restype, argtypes) in _SIGNATURES.items():
-            function = getattr(lib, name)
-            function.restype = restype
-            function.argtypes = argtypes
-            setattr(self, name, function)
+        libelf = ctypes.CDLL("libelf.so.1")
+        for table, library in ((_SIGNATURES, lib), (_ELF_SIGNATURES, libelf)):
+            for name, (restype, argtypes) in table.items():
+                function = getattr(library, name)
+                function.restype = restype
+                function.argtypes = argtypes
+                setattr(self, name, function)
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         self.free = libc.free
         self.free.argtypes = [ctypes.c_void_p]

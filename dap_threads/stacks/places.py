@@ -42,18 +42,45 @@ class PlaceReader:
             return None, None
         return name.decode("utf-8", "replace"), offset.value
 
+    def symbol_span(self, module: int, address: int) -> tuple[str, int, int] | None:
+        """(raw name, offset of ``address`` into it, size) of the ELF symbol containing ``address``."""
+        offset = ctypes.c_uint64()
+        sym = L.GElf_Sym()
+        name = self._dw.dwfl_module_addrinfo(module, address, ctypes.byref(offset), ctypes.byref(sym), None, None, None)
+        if not name:
+            return None
+        return name.decode("utf-8", "replace"), offset.value, sym.st_size
+
+    def line(self, module: int, address: int) -> tuple[str | None, int | None, int | None]:
+        """(file, line, column) of ``address`` from the module's line table (no inline scopes)."""
+        cu = self._unit(module, address)
+        if cu is None:
+            return None, None, None
+        return self._line_in(cu, address - self._bias.value)
+
+    def _unit(self, module: int, address: int) -> ctypes._Pointer[L.Dwarf_Die] | None:
+        """The CU whose ranges hold ``address`` (and sets ``_bias``), or None.
+
+        libdwfl finds a CU through .debug_aranges, and answers with the
+        nearest CU below an address that no CU holds (a crt file's _start,
+        linked after main's CU, would be given main's file and last line):
+        its answer is checked against the CU's own ranges, and without one,
+        every CU is asked.
+        """
+        dw = self._dw
+        cu: ctypes._Pointer[L.Dwarf_Die] | None = dw.dwfl_module_addrdie(module, address, ctypes.byref(self._bias))
+        if cu and dw.dwarf_haspc(cu, address - self._bias.value) == 1:
+            return cu
+        found = self._unit_by_ranges(module, address)
+        return ctypes.pointer(found) if found is not None else None
+
     def places(self, module: int, address: int) -> list[Place]:
         """Innermost first; empty when the module has no DWARF for ``address``."""
         dw = self._dw
-        cu = dw.dwfl_module_addrdie(module, address, ctypes.byref(self._bias))
-        if cu:
-            file, line, column = self._line(module, address)
-        else:
-            found = self._unit_by_ranges(module, address)
-            if found is None:
-                return []
-            cu = ctypes.pointer(found)
-            file, line, column = self._line_in(cu, address - self._bias.value)
+        cu = self._unit(module, address)
+        if cu is None:
+            return []
+        file, line, column = self._line_in(cu, address - self._bias.value)
         scopes = ctypes.POINTER(L.Dwarf_Die)()
         count = dw.dwarf_getscopes(cu, address - self._bias.value, ctypes.byref(scopes))
         if count <= 0:
@@ -97,18 +124,6 @@ class PlaceReader:
         if not found and line:
             found.append(Place(None, file, line, column))
         return found
-
-    def _line(self, module: int, address: int) -> tuple[str | None, int | None, int | None]:
-        dw = self._dw
-        handle = dw.dwfl_module_getsrc(module, address)
-        if not handle:
-            return None, None, None
-        line, column = ctypes.c_int(), ctypes.c_int()
-        name = dw.dwfl_lineinfo(handle, None, ctypes.byref(line), ctypes.byref(column), None, None)
-        if not name:
-            return None, None, None
-        comp_dir = dw.dwfl_line_comp_dir(handle)
-        return _join(comp_dir, name), line.value or None, column.value or None
 
     def _unit_by_ranges(self, module: int, address: int) -> L.Dwarf_Die | None:
         """The CU holding ``address``, found by each CU's own ranges.
