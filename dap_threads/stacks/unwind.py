@@ -23,7 +23,7 @@ import logging
 import os
 import platform
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import attrs
 
@@ -47,6 +47,14 @@ FRAME_REGISTERS = {
     ),
     "aarch64": (*(f"x{i}" for i in range(31)), "sp"),
 }  # fmt: skip
+
+#: What a call preserves (System V x86_64 psABI 3.2.1; AAPCS64 6.1.1), with the stack pointer and pc:
+#: in a caller's frame, only these hold the caller's values. libdwfl carries every other register
+#: over from the callee ("same value"), which would show a callee's scratch values as the caller's.
+PRESERVED = {
+    "x86_64": frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15", "rsp", "rip"}),
+    "aarch64": frozenset({*(f"x{i}" for i in range(19, 30)), "sp"}),
+}
 
 
 class UnwindError(RuntimeError):
@@ -278,8 +286,13 @@ class StackReader:
                 walk.stopped = f"frame repeats (pc {pc:#x}, stack pointer {sp:#x}): the stack is corrupt"
                 return L.DWARF_CB_ABORT
             walk.seen.add((pc, sp))
-            regs = self._registers(frame, walk.registers) if walk.registers else None
             activation = self._activation.value or not walk.frames
+            regs = None
+            if walk.registers:
+                # A caller's frame (not one a signal interrupted, whose every
+                # register the kernel saved) has only what calls preserve.
+                kept = walk.registers if activation else PRESERVED.get(self._machine, ())
+                regs = self._registers(frame, walk.registers, kept)
             walk.frames.append((pc, activation, regs))
             if self.symbolizer.module_at(pc if activation else pc - 1) is None:
                 # libdwfl would go on with its frame-pointer fallback, which in
@@ -296,10 +309,10 @@ class StackReader:
                 walk.stopped = f"internal error: {exc}"
             return L.DWARF_CB_ABORT
 
-    def _registers(self, frame: int, names: tuple[str, ...]) -> dict[str, int]:
+    def _registers(self, frame: int, names: tuple[str, ...], kept: Collection[str]) -> dict[str, int]:
         found = {}
         for regno, name in enumerate(names):
-            if self._dw.dwfl_frame_reg(frame, regno, ctypes.byref(self._value)) == 0:
+            if name in kept and self._dw.dwfl_frame_reg(frame, regno, ctypes.byref(self._value)) == 0:
                 found[name] = self._value.value
         return found
 
