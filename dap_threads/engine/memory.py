@@ -18,7 +18,7 @@ import attrs
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 #: The most one request may read (a DAP client pages through larger ranges).
-MAX_READ = 16 * 1024 * 1024
+MAX_READ = 1024 * 1024
 
 ADDRESS_LIMIT = 1 << 64
 

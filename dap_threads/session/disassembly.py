@@ -22,8 +22,8 @@ from .session import Session
 from .stack_trace import client_column, client_line
 
 #: The most instructions one request may ask for, and how far from the address the window may start.
-MAX_INSTRUCTIONS = 10_000
-MAX_OFFSET = 100_000
+MAX_INSTRUCTIONS = 4096
+MAX_OFFSET = 4096
 
 _disassembler: Disassembler | None = None
 

@@ -60,6 +60,9 @@ LineAt = Callable[[int], tuple[str, int, int | None] | None]
 
 _IMMEDIATE = re.compile(r"#?(0x[0-9a-f]+)$")
 
+#: How far back from the window a function's start may lie to be decoded from (beyond: resynchronise instead).
+_MAX_FUNCTION_PREFIX = 64 * 1024
+
 
 class Disassembler:
     def __init__(self, machine: str | None = None) -> None:
@@ -118,7 +121,7 @@ class Disassembler:
             found = self._decoded_up_to(read, start, anchor) or []
         else:
             symbol = symbol_at(lowest)
-            if symbol is not None and symbol.start <= lowest:
+            if symbol is not None and lowest - _MAX_FUNCTION_PREFIX <= symbol.start <= lowest:
                 found = self._decoded_up_to(read, symbol.start, anchor) or []
             if not found:
                 for start in range(lowest, min(anchor, lowest + self.isa.max_length)):

@@ -11,6 +11,7 @@ import base64
 import itertools
 import os
 import platform
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -127,6 +128,33 @@ def test_frame_ids_stay_the_same_within_a_stop_and_expire_when_the_program_resum
         assert not stale["success"] and "until the program resumes" in stale["message"]
         stale = dap.request("variables", {"variablesReference": scope["variablesReference"]})
         assert not stale["success"] and "until the program resumes" in stale["message"]
+
+
+def test_each_stop_reads_the_stacks_afresh(dap, programs):
+    # spin's threads alternate busy loops and nanosleep: over a few stops, some stack must change.
+    spin = programs.start("spin", 4, -1, wait_line="spin: ready")
+    dap.attach(spin.pid, stopOnAttach=True)
+    dap.wait_event("stopped")
+    tids = [t["id"] for t in dap.ok("threads")["body"]["threads"] if t["id"] != spin.pid]
+
+    def stacks() -> list[list[tuple[str, str]]]:
+        found = []
+        for tid in tids:
+            frames = stack(dap, tid)["stackFrames"]
+            found.append([(f["name"], f.get("instructionPointerReference", "")) for f in frames])
+        return found
+
+    first = stacks()
+    assert stacks() == first  # within one stop: the same
+    for _ in range(20):
+        mark = len(dap.received)
+        dap.ok("continue", {"threadId": spin.pid})
+        time.sleep(0.02)
+        dap.ok("pause", {"threadId": spin.pid})
+        dap.wait_event("stopped", start=mark)
+        if stacks() != first:
+            return
+    raise AssertionError("20 stops of spinning threads, and every stack stayed the same: stale stacks?")
 
 
 # ----- scopes: registers per frame -----------------------------------------------------------
