@@ -29,6 +29,7 @@ DW_TAG_namespace = 0x39
 DW_TAG_class_type = 0x02
 DW_TAG_structure_type = 0x13
 DW_TAG_union_type = 0x17
+DW_TAG_module = 0x1E
 DW_AT_name = 0x03
 DW_AT_abstract_origin = 0x31
 DW_AT_specification = 0x47
@@ -153,6 +154,9 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwarf_diecu": (_P(Dwarf_Die), [_P(Dwarf_Die), _P(Dwarf_Die), _p, _p]),
     "dwarf_offdie": (_P(Dwarf_Die), [_p, _u64, _P(Dwarf_Die)]),
     "dwarf_dieoffset": (_u64, [_P(Dwarf_Die)]),
+    "dwarf_child": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
+    "dwarf_siblingof": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
+    "dwarf_ranges": (ctypes.c_ssize_t, [_P(Dwarf_Die), ctypes.c_ssize_t, _P(_u64), _P(_u64), _P(_u64)]),
     "dwelf_elf_gnu_debuglink": (ctypes.c_char_p, [_p, _P(ctypes.c_uint32)]),
 }
 

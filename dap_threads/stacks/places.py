@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Sequence
 
 from . import libdw as L
 from .demangle import demangle, drop_parameters
 from .model import Place
+from .scopes import FunctionIndex
 
 
 class PlaceReader:
@@ -29,6 +31,7 @@ class PlaceReader:
     def __init__(self, dw: L.Libdw) -> None:
         self._dw = dw
         self._units: dict[int, list[L.Dwarf_Die]] = {}  # module -> its CU DIEs (modules without .debug_aranges)
+        self._indexes: dict[int, FunctionIndex] = {}  # Dwarf_CU -> its functions nested in namespaces
         self._bias = ctypes.c_uint64()
         self._attr = L.Dwarf_Attribute()
         self._word = ctypes.c_uint64()
@@ -84,6 +87,10 @@ class PlaceReader:
         scopes = ctypes.POINTER(L.Dwarf_Die)()
         count = dw.dwarf_getscopes(cu, address - self._bias.value, ctypes.byref(scopes))
         if count <= 0:
+            # Functions nested in namespaces (Rust) are out of dwarf_getscopes' reach.
+            nested_in_namespaces = self._functions(cu).scopes(address - self._bias.value)
+            if nested_in_namespaces:
+                return self._walk(cu, nested_in_namespaces, len(nested_in_namespaces), file, line, column)
             return [Place(None, file, line, column)] if line else []
         # dwarf_getscopes continues past an inlined call into the scopes of
         # the function's abstract (out-of-line) definition; the concrete
@@ -101,10 +108,17 @@ class PlaceReader:
         finally:
             dw.free(nested)
 
+    def _functions(self, cu: ctypes._Pointer[L.Dwarf_Die]) -> FunctionIndex:
+        key = cu.contents.cu or 0  # the Dwarf_CU: one per CU while the modules stay (Symbolizer.forget)
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = FunctionIndex(self._dw, cu)
+        return index
+
     def _walk(
         self,
         cu: ctypes._Pointer[L.Dwarf_Die],
-        scopes: ctypes._Pointer[L.Dwarf_Die],
+        scopes: ctypes._Pointer[L.Dwarf_Die] | Sequence[L.Dwarf_Die],
         count: int,
         file: str | None,
         line: int | None,

@@ -78,9 +78,10 @@ class Symbolizer:
         self._modules: dict[int, tuple[Module, str]] = {}
 
     def forget(self) -> None:
-        """The process's modules changed (dlopen, exec): drop what was keyed by address."""
+        """The process's modules changed (dlopen, exec): drop what was keyed by address or by module."""
         self._by_address.clear()
         self._modules.clear()
+        self._reader = PlaceReader(self._dw)
 
     def frames(self, pc: int, activation: bool) -> tuple[Frame, ...]:
         """The frames at ``pc``, innermost (inline) first.
