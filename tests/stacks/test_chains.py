@@ -143,3 +143,7 @@ def test_rust_names_demangled_legacy_and_v0(build: str) -> None:
     )
     names = [f["function"] for frames in thread_stacks(report).values() for f in frames]
     assert not [n for n in names if n.startswith(("_ZN", "_R")) or "17h" in n], "mangled names left"
+    # The standard library's functions are nested in namespaces in Rust's DWARF; their inline frames count too.
+    worker = next(frames for frames in thread_stacks(report).values() if "pool::pool::worker_loop" in str(frames))
+    inline = [f["function"] for f in worker if f.get("inlined")]
+    assert "std::sys::pal::unix::futex::futex_wait" in inline, inline
