@@ -404,3 +404,22 @@ def test_evaluate_says_what_it_understands(dap):
         assert not unselected["success"] and "select a thread" in unselected["message"]
     capabilities = dap.received[0]["body"]
     assert "supportsEvaluateForHovers" not in capabilities
+
+
+def test_without_libdw_the_top_frame_a_label_and_an_output_event_naming_the_package(tmp_path, monkeypatch):
+    from dap_client import AdapterProcess
+
+    monkeypatch.setenv("DAP_THREADS_LIBDW", "/nonexistent/libdw.so.1")
+    adapter = AdapterProcess(tmp_path)
+    dap = adapter.client
+    try:
+        dap.initialize()
+        with paused(dap) as pid:
+            frames = stack(dap, pid)["stackFrames"]
+            notice = dap.wait_for(lambda m: m.get("event") == "output" and "libdw1" in m["body"]["output"])
+        assert notice["body"]["category"] == "important"
+        assert len(frames) == 2 and "pause" in frames[0]["name"]
+        assert frames[1]["presentationHint"] == "label" and "libdw1" in frames[1]["name"]
+        dap.check_schema()
+    finally:
+        adapter.stop()
