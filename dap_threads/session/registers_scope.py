@@ -7,7 +7,9 @@ caller-saved ones, clobbered by the call) is left out, not shown as 0.
 Before them, two values of the frame's call: ``CFA`` (DWARF's canonical
 frame address: the stack pointer before the call, which is the caller's
 stack pointer) and ``return address`` (where the frame returns to: the
-caller's pc). Inline frames show their physical frame's registers.
+caller's pc). Inline frames show their physical frame's registers; a tail-call
+frame (a function that jumped to its callee, ``stacks.tailcalls``) has none of
+its own: its CFA and return address are its callee's.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def frame_values(frames: Sequence[Frame], level: int) -> dict[str, int]:
     """CFA, return address, then the frame's registers (name -> value), for what is known."""
     physical = outermost_of(frames, level)
     values: dict[str, int] = {}
-    caller = frames[physical + 1] if physical + 1 < len(frames) else None
+    # The caller: the next frame with registers of its own (a tail-call frame between has none).
+    caller = next((f for f in frames[physical + 1 :] if f.registers or f.label), None)
     sp = host_layout().sp
     if caller is not None and not caller.label and caller.registers:
         if sp in caller.registers:

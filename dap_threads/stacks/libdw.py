@@ -30,6 +30,8 @@ DW_TAG_class_type = 0x02
 DW_TAG_structure_type = 0x13
 DW_TAG_union_type = 0x17
 DW_TAG_module = 0x1E
+DW_TAG_call_site = 0x48
+DW_TAG_GNU_call_site = 0x4109
 DW_AT_name = 0x03
 DW_AT_abstract_origin = 0x31
 DW_AT_specification = 0x47
@@ -39,6 +41,11 @@ DW_AT_call_file = 0x58
 DW_AT_call_line = 0x59
 DW_AT_linkage_name = 0x6E
 DW_AT_MIPS_linkage_name = 0x2007
+DW_AT_low_pc = 0x11
+DW_AT_call_return_pc = 0x7D
+DW_AT_call_origin = 0x7F
+DW_AT_call_tail_call = 0x82
+DW_AT_GNU_tail_call = 0x2115
 
 # DWARF register numbers of the stack pointer (System V psABI register maps).
 SP_REGNO = {"x86_64": 7, "aarch64": 31}
@@ -155,6 +162,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwarf_offdie": (_P(Dwarf_Die), [_p, _u64, _P(Dwarf_Die)]),
     "dwarf_dieoffset": (_u64, [_P(Dwarf_Die)]),
     "dwarf_child": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
+    "dwarf_hasattr": (ctypes.c_int, [_P(Dwarf_Die), ctypes.c_uint]),
+    "dwarf_formaddr": (ctypes.c_int, [_P(Dwarf_Attribute), _P(_u64)]),
     "dwarf_siblingof": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
     "dwarf_ranges": (ctypes.c_ssize_t, [_P(Dwarf_Die), ctypes.c_ssize_t, _P(_u64), _P(_u64), _P(_u64)]),
     "dwelf_elf_gnu_debuglink": (ctypes.c_char_p, [_p, _P(ctypes.c_uint32)]),

@@ -21,6 +21,7 @@ from .demangle import demangle, drop_parameters
 from .model import Frame, Module, Place
 from .modules import cache_key, identity
 from .places import PlaceReader
+from .tailcalls import call_target, tail_calls
 
 _SHARED_LIMIT = 200_000
 
@@ -76,11 +77,13 @@ class Symbolizer:
         self._reader = PlaceReader(dw)
         self._by_address: dict[tuple[int, bool], tuple[Frame, ...]] = {}
         self._modules: dict[int, tuple[Module, str]] = {}
+        self._tail_calls: dict[tuple[int, int], tuple[Frame, ...]] = {}  # (caller pc, callee pc) -> frames
 
     def forget(self) -> None:
         """The process's modules changed (dlopen, exec): drop what was keyed by address or by module."""
         self._by_address.clear()
         self._modules.clear()
+        self._tail_calls.clear()
         self._reader = PlaceReader(self._dw)
 
     def frames(self, pc: int, activation: bool) -> tuple[Frame, ...]:
@@ -119,6 +122,33 @@ class Symbolizer:
             return None
         file, line, column = self._reader.line(pointer, address)
         return (file, line, column) if file and line else None
+
+    def tail_call_frames(self, pid: int, caller_pc: int, callee: Frame) -> tuple[Frame, ...]:
+        """The frames of a function that tail-called ``callee`` (the outermost frame at its pc) from the
+        caller whose return address is ``caller_pc``; none when there was no such function (``tailcalls``)."""
+        key = (caller_pc, callee.pc)
+        known = self._tail_calls.get(key)
+        if known is None:
+            known = self._tail_calls[key] = self._tail_call_frames(pid, caller_pc, callee)
+        return known
+
+    def _tail_call_frames(self, pid: int, caller_pc: int, callee: Frame) -> tuple[Frame, ...]:
+        if callee.function is None or callee.label:
+            return ()
+        target = call_target(pid, caller_pc)
+        if target is None:
+            return ()
+        span = self.symbol_at(callee.pc - 1) or self.symbol_at(callee.pc)
+        if span is not None and span.start <= target < span.start + max(span.size, 1):
+            return ()  # a direct call of the callee: no frame is missing
+        pointer = self._dw.dwfl_addrmodule(self._dwfl, target)
+        if not pointer:
+            return ()
+        sites = [pc for name, pc in tail_calls(self._reader, pointer, target) if name == callee.function]
+        if len(sites) != 1:
+            return ()  # no tail call to the callee there, or more than one: nothing certain
+        found = self.frames(sites[0], activation=False)
+        return (*found[:-1], attrs.evolve(found[-1], tail_call=True))
 
     def module_at(self, address: int) -> Module | None:
         """The module whose mapped range holds ``address``, or None (unmapped, JIT code, garbage)."""

@@ -236,6 +236,9 @@ class StackReader:
     def _frames(self, walk: Walk, stopped: str | None) -> tuple[Frame, ...]:
         frames: list[Frame] = []
         for pc, activation, regs in walk.frames:
+            if frames and not activation:
+                # A function that jumped to the frame above left none of its own (stacks.tailcalls).
+                frames.extend(self.symbolizer.tail_call_frames(self.pid, pc, frames[-1]))
             expanded = self.symbolizer.frames(pc, activation)
             if regs is not None:
                 # Inline frames share their physical frame's registers.

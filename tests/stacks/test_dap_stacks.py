@@ -176,10 +176,18 @@ def test_each_frame_has_its_restored_registers_return_address_and_cfa(dap):
     for level, frame in enumerate(frames[:-1]):
         own = values[level]
         assert own["rip"] == int(frame["instructionPointerReference"], 16)
-        # The caller: the next frame at another instruction (inline frames share their physical frame's).
+        if "rsp" not in own:
+            continue  # a tail-call frame: no registers of its own
+        # The caller: the next frame at another instruction with registers of its own (inline frames
+        # share their physical frame's; a tail-call frame in between has none).
         ip = frame["instructionPointerReference"]
         caller = next(
-            (i for i in range(level + 1, len(frames)) if frames[i]["instructionPointerReference"] != ip), None
+            (
+                i
+                for i in range(level + 1, len(frames))
+                if frames[i]["instructionPointerReference"] != ip and "rsp" in values[i]
+            ),
+            None,
         )
         if caller is None:
             continue
