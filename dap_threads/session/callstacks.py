@@ -61,6 +61,7 @@ class CallStacks:
         reader = self._reader
         if isinstance(reader, StackReader):
             self.preloading = self._loop.run_in_executor(None, reader.preload)
+            self.preloading.add_done_callback(_log_failure)
 
     def on_exec(self) -> None:
         """A new program in the same process: new modules, new code; the old reader knows neither."""
@@ -169,3 +170,8 @@ class CallStacks:
             self.shown_sources.add(path)
             return path
         return None
+
+
+def _log_failure(done: asyncio.Future[None]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("loading debug info ahead failed: %s", done.exception())

@@ -124,24 +124,34 @@ class StackReader:
         self.close()
 
     def maps_changed(self) -> bool:
-        """Whether /proc/PID/maps differs from what the modules were read from (no libdw call: no lock)."""
+        """Whether the files mapped in /proc/PID/maps changed since the modules were read (no libdw call)."""
         try:
-            with open(f"/proc/{self.pid}/maps", "rb") as f:
-                return f.read() != self._maps
-        except OSError:
+            return self._file_mappings() != self._maps
+        except UnwindError:
             return True
 
+    def _file_mappings(self) -> bytes:
+        """The lines of /proc/PID/maps that map a file or the vDSO: what modules are made of.
+
+        Anonymous mappings (every thread's stack, the heap) come and go with
+        threads and allocations; comparing them would re-read the modules
+        (and drop the symbol caches) at every stop of a program that creates
+        threads.
+        """
+        try:
+            with open(f"/proc/{self.pid}/maps", "rb") as f:
+                lines = f.read().splitlines()
+        except OSError as exc:
+            raise UnwindError(f"cannot read the memory map of process {self.pid}: {exc.strerror}") from None
+        return b"\n".join(line for line in lines if b" /" in line or line.endswith(b"[vdso]"))
+
     def refresh(self) -> bool:
-        """Re-read the process's modules if /proc/PID/maps changed (dlopen, dlclose); True if it did.
+        """Re-read the process's modules if the files it maps changed (dlopen, dlclose); True if they did.
 
         Modules that stay are kept by libdwfl with the debug info already
         loaded; only the per-address cache is dropped.
         """
-        try:
-            with open(f"/proc/{self.pid}/maps", "rb") as f:
-                maps = f.read()
-        except OSError as exc:
-            raise UnwindError(f"cannot read the memory map of process {self.pid}: {exc.strerror}") from None
+        maps = self._file_mappings()
         if maps == self._maps:
             return False
         with self._lock:
