@@ -25,6 +25,11 @@ FAILING_REQUESTS = {
     "scopes": ({"frameId": 1}, "no frame"),
     "variables": ({"variablesReference": 1}, "no variables container"),
     "disconnect": ({"terminateDebuggee": "yes"}, "boolean"),
+    "source": ({"sourceReference": 0, "source": {"path": "/etc/passwd"}}, "not named by any stack frame"),
+    "modules": ({}, "no program"),
+    "readMemory": ({"memoryReference": "main", "count": 4}, "must be an address"),
+    "disassemble": ({"memoryReference": "0x1000", "instructionCount": -1}, "instructionCount"),
+    "evaluate": ({"expression": "1 + 1", "context": "repl"}, "'bt all'"),
     "terminate": ({}, "no program"),
 }
 

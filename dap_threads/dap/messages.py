@@ -64,6 +64,42 @@ class StackTraceArguments:
 
 
 @attrs.define
+class SourceArguments:
+    #: required by the spec, though a client that sends ``source.path`` may leave it 0
+    sourceReference: int = 0
+    source: Source | None = None
+
+
+@attrs.define
+class ModulesArguments:
+    startModule: int | None = None
+    moduleCount: int | None = None
+
+
+@attrs.define
+class ReadMemoryArguments:
+    memoryReference: str
+    count: int
+    offset: int | None = None
+
+
+@attrs.define
+class DisassembleArguments:
+    memoryReference: str
+    instructionCount: int
+    offset: int | None = None
+    instructionOffset: int | None = None
+    resolveSymbols: bool | None = None
+
+
+@attrs.define
+class EvaluateArguments:
+    expression: str
+    frameId: int | None = None
+    context: str | None = None
+
+
+@attrs.define
 class ScopesArguments:
     frameId: int
 
@@ -110,6 +146,7 @@ class ThreadsResponseBody:
 class Source:
     name: str | None = None
     path: str | None = None
+    sourceReference: int | None = None
     presentationHint: str | None = None
 
 
@@ -160,6 +197,60 @@ class VariablesResponseBody:
 
 
 @attrs.define
+class Module:
+    id: str
+    name: str
+    path: str | None = None
+    isUserCode: bool | None = None
+    symbolStatus: str | None = None
+    symbolFilePath: str | None = None
+    addressRange: str | None = None
+
+
+@attrs.define
+class ModulesResponseBody:
+    modules: list[Module]
+    totalModules: int | None = None
+
+
+@attrs.define
+class SourceResponseBody:
+    content: str
+    mimeType: str | None = None
+
+
+@attrs.define
+class ReadMemoryResponseBody:
+    address: str
+    unreadableBytes: int | None = None
+    data: str | None = None
+
+
+@attrs.define
+class DisassembledInstruction:
+    address: str
+    instruction: str
+    instructionBytes: str | None = None
+    symbol: str | None = None
+    location: Source | None = None
+    line: int | None = None
+    column: int | None = None
+    presentationHint: str | None = None
+
+
+@attrs.define
+class DisassembleResponseBody:
+    instructions: list[DisassembledInstruction]
+
+
+@attrs.define
+class EvaluateResponseBody:
+    result: str
+    variablesReference: int  # required by the spec even when 0 (nothing to expand)
+    type: str | None = None
+
+
+@attrs.define
 class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
@@ -185,6 +276,12 @@ class StoppedEventBody:
 class ContinuedEventBody:
     threadId: int
     allThreadsContinued: bool | None = None
+
+
+@attrs.define
+class ModuleEventBody:
+    reason: str  # "new", "changed", "removed"
+    module: Module
 
 
 @attrs.define

@@ -55,4 +55,12 @@ class ChildDetached:
     how: str  # "fork" or "vfork"
 
 
-Event = ThreadStarted | ThreadExited | AllStopped | ProcessExited | Output | ChildDetached
+@attrs.frozen
+class Exec:
+    """The process ran execve: a new program (its modules, its code) in the same pid."""
+
+    pid: int
+    time: float
+
+
+Event = ThreadStarted | ThreadExited | AllStopped | ProcessExited | Output | ChildDetached | Exec

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from . import procfs, ptrace
 from .allstop import AllStop
-from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
+from .events import AllStopped, ChildDetached, Event, Exec, ProcessExited, ThreadExited, ThreadStarted
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .thread import TracedThread
@@ -212,6 +212,7 @@ class Tracer:
         # as exited) until then; the former tid of the execing thread is never
         # reported again.
         former = ptrace.get_event_msg(thread.tid)
+        self.emit(Exec(self.pid, time.time()))
         if thread.exit_announced:
             # The leader had exited (pthread_exit) and a surviving thread
             # exec'd: it now carries the leader's tid, alive again.

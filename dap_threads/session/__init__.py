@@ -3,7 +3,20 @@
 Importing the package registers every request handler (``@request``).
 """
 
-from . import execution, inspect, lifecycle, start, threads  # noqa: F401  (registers handlers)
+from . import (  # noqa: F401  (registers handlers)
+    disassembly,
+    execution,
+    lifecycle,
+    memory,
+    modules,
+    registers_scope,
+    repl,
+    scopes,
+    sources,
+    stack_trace,
+    start,
+    threads,
+)
 from .session import Session
 
 __all__ = ["Session"]

@@ -22,7 +22,7 @@ async def pause(session: Session, args: m.ThreadArguments) -> None:
 async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResponseBody:
     tracer = session.require_tracer()
     session.require_thread(args.threadId)
-    session.frames.clear()
+    session.forget_stop()
     if args.singleThread:
         tracer.resume(args.threadId)
         return m.ContinueResponseBody(allThreadsContinued=False)

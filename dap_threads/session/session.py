@@ -16,13 +16,15 @@ from typing import Any
 
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
+from ..dap import messages as m
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine.events import AllStopped, Event, ProcessExited
+from ..engine.events import AllStopped, Event, Exec, ProcessExited
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
+from .callstacks import CallStacks
 from .events import translate
 from .frames import FrameIds
 
@@ -52,6 +54,9 @@ class Session:
         self.tracer: Tracer | None = None
         self.launched = False
         self.frames = FrameIds()
+        self.stacks = CallStacks(protocol.send_event, loop)
+        #: what the client said in `initialize` (lines and columns from 1, ...)
+        self.client = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
         self._deferred_stops: list[AllStopped] = []
@@ -103,6 +108,13 @@ class Session:
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
+        # Its modules, once the client knows the attach or launch succeeded.
+        self.after_response(lambda: self.stacks.start(tracer.pid))
+
+    def forget_stop(self) -> None:
+        """The program runs again: frame ids, variable references and stacks of this stop expire."""
+        self.frames.clear()
+        self.stacks.forget_stop()
 
     @property
     def active_tracer(self) -> Tracer | None:
@@ -148,6 +160,9 @@ class Session:
                     self._deferred_stops.append(event)
             elif isinstance(event, ProcessExited):
                 self.loop.create_task(self._program_ended(event))
+            elif isinstance(event, Exec):
+                self.forget_stop()
+                self.stacks.on_exec()
             else:
                 message = translate(event)
                 if message is not None:
@@ -161,7 +176,9 @@ class Session:
     def _send_stopped(self, stop: AllStopped) -> None:
         if self.tracer is None or self.tracer.exit is not None:
             return
-        self.frames.clear()
+        self.forget_stop()
+        # DAP: a frame's moduleId names a module the client was told of; tell it first.
+        self.stacks.sync_modules()
         self._send_translated(stop)
 
     async def _program_ended(self, exit: ProcessExited) -> None:
@@ -177,6 +194,7 @@ class Session:
         if self._terminated:
             return
         self._terminated = True
+        self.stacks.close()
         if exit is not None:
             self._send_translated(exit)
         self.protocol.send_event("terminated")
@@ -200,5 +218,6 @@ class Session:
                     log.error("launched program %d did not die after SIGKILL", tracer.pid)
             else:
                 await tracer.detach()
+        self.stacks.close()
         for pump in self.pumps:
             pump.close()

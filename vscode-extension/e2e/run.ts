@@ -14,6 +14,9 @@
 // 4. Scenario "launch": a folder whose launch.json launches `seed`; the same checks, and stopping ends it.
 // 5. Scenario "server": the folder's dapThreads.server points at `python -m dap_threads --listen`.
 // 6. Scenario "no package": dapThreads.python cannot import dap_threads; the install message must show.
+// 7. Scenario "stacks": attach to testdata's pool-O2 (stopOnAttach); clicking a worker thread shows its
+//    whole stack (worker_loop, file and line), clicking a frame with source opens pool.c at its line, and
+//    clicking a libc frame (no source here) opens the disassembly view.
 // Screenshots, the adapter's debug log, code-server's and the browser's logs go to artifacts/e2e/
 // (or $E2E_ARTIFACTS). Exit code 0 only if every check passed; the last line is "N passed, N failed".
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
@@ -259,6 +262,114 @@ async function stopDebugging(page: Page, tag: string): Promise<void> {
         await shot(page, `${tag}-FAILED-stop`);
         check(`${tag}: the session ends from the toolbar`, false, String(err));
     }
+}
+
+// ---- scenario "stacks" (issue 12): a paused program's full stacks, a frame's source, a libc frame's disassembly ----
+
+const POOL = path.join(REPO, 'testdata', 'build', 'stacks', 'pool-O2');
+const POOL_C = path.join(REPO, 'testdata', 'stacks', 'pool.c');
+
+/** Starts pool-O2 and resolves with it once it printed "pool: ready" (every thread blocked in its chain). */
+function startPool(): Promise<ChildProcess> {
+    const child = spawn(POOL, [], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk) => {
+            out += String(chunk);
+            if (out.includes('pool: ready')) {
+                resolve(child);
+            }
+        });
+        child.on('exit', (code) => reject(new Error(`pool-O2 exited (${code}) before it was ready`)));
+    });
+}
+
+/** A worker of pool: a thread blocked in the futex syscall (202 on x86_64, 98 on aarch64). */
+function poolWorker(pid: number): number {
+    const futex = process.arch === 'arm64' ? '98 ' : '202 ';
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)) {
+        if (tid !== pid && fs.readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').startsWith(futex)) {
+            return tid;
+        }
+    }
+    throw new Error(`no thread of ${pid} waits in futex`);
+}
+
+async function stacksScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const target = await startPool();
+    const pid = target.pid!;
+    const worker = poolWorker(pid);
+    const dir = path.join(scratch, 'stacks-folder');
+    writeFolder(dir, { type: 'dap-threads', request: 'attach', name: 'Attach to pool (e2e)', pid, stopOnAttach: true });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'Attach to pool (e2e)', 'stacks');
+        // The pane shows a dozen rows: fold the stopped main thread first, then unfold the worker
+        // (a thread unfolds from its twistie).
+        const mainRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${pid})` }).first();
+        await mainRow.waitFor({ timeout: STEP_TIMEOUT });
+        await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'idle_main' }).first().waitFor({ timeout: STEP_TIMEOUT });
+        await mainRow.locator('.monaco-tl-twistie').click();
+        const threadRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${worker})` }).first();
+        await threadRow.locator('.monaco-tl-twistie').click();
+        // (start_thread and clone3 are subtle: folded under "Show 2 More Stack Frames")
+        const chain = ['next_job', 'wait_for_job', 'worker_loop'];
+        const rows = await waitFor('the worker\'s frames in the Call Stack pane', async () => {
+            const now = await callStackRows(page);
+            return chain.every((name) => now.some((r) => r.includes(name))) && now.some((r) => r.includes('pthread_cond_wait')) ? now : false;
+        }).catch(async (err) => {
+            check('stacks: clicking a worker thread shows its whole stack', false, `${err}; rows: ${JSON.stringify(await callStackRows(page))}`);
+            throw err;
+        });
+        say(`stacks: Call Stack rows: ${JSON.stringify(rows)}`);
+        const loop = rows.find((r) => r.includes('worker_loop')) ?? '';
+        check('stacks: clicking a worker thread shows its whole stack, with file and line', /pool\.c\s+\d+/.test(loop), loop);
+        await shot(page, 'stacks-1-worker-stack');
+
+        // A frame with source: the editor opens pool.c at the frame's line.
+        await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'worker_loop' }).first().click();
+        const line = fs.readFileSync(POOL_C, 'utf8').split('\n').findIndex((l) => l.includes('LINE:wait_for_job')) + 1;
+        try {
+            await page.locator('.tab', { hasText: 'pool.c' }).first().waitFor({ timeout: STEP_TIMEOUT });
+            // The editor puts the cursor on the frame's line: the status bar says "Ln N, Col M".
+            const where = await waitFor(`the cursor on pool.c line ${line}`, async () => {
+                const t = await page.locator('[id="status.editor.selection"]').innerText().catch(() => '');
+                return t.includes(`Ln ${line},`) ? t : false;
+            });
+            check('stacks: clicking a frame with source opens the file at its line', true, where);
+        } catch (err) {
+            const t = await page.locator('[id="status.editor.selection"]').innerText().catch(() => '');
+            check('stacks: clicking a frame with source opens the file at its line', false, `${err}; status bar: ${t}`);
+        }
+        await shot(page, 'stacks-2-frame-source');
+
+        // A libc frame has no source here: its context menu opens the disassembly view at its instruction.
+        const libcFrame = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'pthread_cond_wait' }).last();
+        await libcFrame.click();
+        await libcFrame.click({ button: 'right' });
+        try {
+            await page.locator('.monaco-menu .action-label', { hasText: 'Open Disassembly View' }).first().click({ timeout: STEP_TIMEOUT });
+            const view = page.locator('.disassembly-view');
+            await view.waitFor({ timeout: STEP_TIMEOUT });
+            const text = await waitFor('instructions in the disassembly view', async () => {
+                const t = await view.innerText().catch(() => '');
+                return /0x[0-9a-f]+/i.test(t) && /call|mov|syscall|ret/.test(t) ? t : false;
+            });
+            check('stacks: a libc frame opens the disassembly view', /pthread_cond_wait/.test(text), text.slice(0, 400));
+        } catch (err) {
+            check('stacks: a libc frame opens the disassembly view', false, String(err));
+        }
+        await shot(page, 'stacks-3-libc-disassembly');
+        await stopDebugging(page, 'stacks');
+        check('stacks: the program keeps running after the disconnect', target.exitCode === null && target.signalCode === null);
+        await page.close();
+    } catch (err) {
+        check('stacks scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'stacks-FAILED');
+        }
+    }
+    killTree(target);
 }
 
 async function main(): Promise<void> {
@@ -507,6 +618,8 @@ async function main(): Promise<void> {
                 await shot(p, 'nopkg-FAILED');
             }
         }
+
+        await stacksScenario(context, base, scratch);
     } finally {
         await context.close().catch(() => undefined);
         for (const c of children) {
