@@ -1,7 +1,8 @@
 """DAP messages in and out of one connection: requests to the dispatcher, responses and events with ``seq``.
 
 Frames arrive through pygls's reader loop (see ``pygls_bridge``, the only
-module that knows pygls); frames leave through :class:`FrameWriter`.
+module that knows pygls); frames leave through :class:`FrameWriter`. The
+client's responses to our own (reverse) requests go to ``reverse``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from .converter import converter as dap_converter
 from .messages import ErrorMessage
 from .pygls_bridge import FramedTransport
+from .reverse import ReverseRequests
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class DAPProtocol(FramedTransport):
         self._frames: FrameWriter | None = None
         self.on_request: Callable[[dict[str, Any]], None] = lambda message: None
         self.on_message_sent: Callable[[dict[str, Any]], None] | None = None
+        #: requests we send to the client (runInTerminal, startDebugging) and their answers
+        self.reverse = ReverseRequests(self.send_reverse_request)
 
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
@@ -90,7 +94,8 @@ class DAPProtocol(FramedTransport):
         if kind == "request":
             self.on_request(message)
         elif kind == "response":
-            log.debug("ignored a response (this adapter sends no reverse requests): %.200s", message)
+            if not self.reverse.on_response(message):
+                log.warning("ignored a response to no request of ours in flight: %.200s", message)
         else:
             # Without type: request we cannot tell what was meant, but a seq
             # and a command are enough to answer it, so the client is not left waiting.
@@ -106,6 +111,13 @@ class DAPProtocol(FramedTransport):
         if body is not None:
             message["body"] = _plain(body)
         self._send_data(message)
+
+    def send_reverse_request(self, command: str, arguments: Any = None) -> int:
+        """Send a (reverse) request to the client; returns its seq. ``reverse.request`` awaits the answer."""
+        message: dict[str, Any] = {"type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = _plain(arguments)
+        return self._send_data(message)
 
     def send_response(self, request_seq: int, command: str, body: Any = None) -> None:
         message: dict[str, Any] = {"type": "response", "request_seq": request_seq, "success": True, "command": command}
@@ -127,11 +139,11 @@ class DAPProtocol(FramedTransport):
             }
         )
 
-    def _send_data(self, data: Any) -> None:
+    def _send_data(self, data: Any) -> int:
+        self._seq += 1
         if self._frames is None:
             log.error("no transport to send %.200s", data)
-            return
-        self._seq += 1
+            return self._seq
         message = {"seq": self._seq, **data}
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         if log.isEnabledFor(logging.DEBUG):
@@ -139,6 +151,7 @@ class DAPProtocol(FramedTransport):
         self._frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         if self.on_message_sent is not None:
             self.on_message_sent(message)
+        return self._seq
 
 
 def redacted(message: Any) -> Any:
