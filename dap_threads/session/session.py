@@ -16,6 +16,7 @@ from typing import Any
 
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
+from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, ProcessExited
@@ -48,6 +49,8 @@ class Session:
         self.gate = Gate(policy or AccessPolicy.own_user_only(), peer or ourselves())
         self.reaper = reaper_for(loop)
         self.initialized = False
+        #: what the client said of itself in ``initialize`` (its capabilities), once it has
+        self.client: InitializeArguments | None = None
         self.configured = False
         self.tracer: Tracer | None = None
         self.launched = False

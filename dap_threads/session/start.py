@@ -11,10 +11,12 @@ from ..engine import procfs
 from ..engine.attach import attach as engine_attach
 from ..engine.errors import EngineError
 from ..engine.events import AllStopped
+from ..engine.launch import Launched
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
 from ..engine.run_as import RunAs
 from .session import Session
+from .terminal import launch_in_terminal, terminal_kind
 
 
 @request("attach", m.AttachArguments)
@@ -35,20 +37,8 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 @request("launch", m.LaunchArguments)
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
-    run_as = _launch_user(session)
-    try:
-        launched = await engine_launch(
-            args.program,
-            args.args,
-            cwd=args.cwd,
-            env=args.env,
-            capture_output=True,
-            reaper=session.reaper,
-            loop=session.loop,
-            run_as=run_as,
-        )
-    except EngineError as exc:
-        raise RequestError(str(exc)) from None
+    kind = terminal_kind(session, args)
+    launched = await (launch_in_terminal(session, args, kind) if kind is not None else _launch_here(session, args))
     tracer = launched.tracer
     session.start_tracing(tracer, launched=True)
     for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr")):
@@ -61,6 +51,24 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     else:
         tracer.resume()
     return None
+
+
+async def _launch_here(session: Session, args: m.LaunchArguments) -> Launched:
+    """Fork and exec the program ourselves: its output becomes output events, its stdin is empty."""
+    run_as = _launch_user(session)
+    try:
+        return await engine_launch(
+            args.program,
+            args.args,
+            cwd=args.cwd,
+            env=args.env,
+            capture_output=True,
+            reaper=session.reaper,
+            loop=session.loop,
+            run_as=run_as,
+        )
+    except EngineError as exc:
+        raise RequestError(str(exc)) from None
 
 
 def _launch_user(session: Session) -> RunAs | None:
