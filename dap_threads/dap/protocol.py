@@ -82,6 +82,12 @@ class DAPProtocol(FramedTransport):
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
 
+    def flush(self) -> None:
+        """Write what is queued now, not at the end of this loop iteration: for progress events sent
+        from work that does not yield to the loop until it is done."""
+        if self._frames is not None:
+            self._frames.flush()
+
     # ----- incoming -------------------------------------------------------
 
     def receive(self, message: Any) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import pwd
+from collections.abc import Callable
 
 from . import procfs, ptrace
 from .errors import AttachError
@@ -13,20 +14,36 @@ from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .tracer import BASE_OPTIONS, Tracer
 
+#: ``progress(seized, found)``: threads seized so far, of the threads found so far
+AttachProgress = Callable[[int, int], None]
+
+#: How many threads are seized between two progress reports.
+PROGRESS_EVERY = 256
+
+#: Front ends show an attach's progress for processes of more threads than this (DAP progress events,
+#: `watch`): below it the attach takes a few tens of milliseconds.
+PROGRESS_ABOVE_THREADS = 1000
+
 
 @on_ptrace_owner
-def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop) -> Tracer:
+def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop, progress: AttachProgress | None = None) -> Tracer:
     """Seize every thread of ``pid``; the program keeps running.
 
     Threads found are announced as ThreadStarted with no creator, the leader
-    first. Raises AttachError with a message that says what to do.
+    first. ``progress`` hears of every PROGRESS_EVERY threads seized, and of the
+    end (it must not wait: the attach runs on). Raises AttachError with a
+    message that says what to do.
     """
     check_attachable(pid)
     tracer = Tracer(pid, reaper, loop)
     _seize_leader(pid)
     tracer.adopt(pid, want_running=True)
-    _seize_the_rest(tracer)
+    _seize_the_rest(tracer, progress or _no_progress)
     return tracer
+
+
+def _no_progress(seized: int, found: int) -> None:
+    pass
 
 
 def check_attachable(pid: int) -> None:
@@ -76,7 +93,7 @@ def _seize_leader(pid: int) -> None:
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 
 
-def _seize_the_rest(tracer: Tracer) -> None:
+def _seize_the_rest(tracer: Tracer, progress: AttachProgress) -> None:
     # A thread created during the scan by an already-seized thread is
     # auto-attached (PTRACE_O_TRACECLONE) and will be announced by its
     # creator's clone event; one created by a not-yet-seized thread only
@@ -86,9 +103,13 @@ def _seize_the_rest(tracer: Tracer) -> None:
     while True:
         fresh = [tid for tid in procfs.task_ids(pid) if tid not in seen]
         if not fresh:
+            progress(len(seen), len(seen))
             return
+        found = len(seen) + len(fresh)
         for tid in fresh:
             seen.add(tid)
+            if len(seen) % PROGRESS_EVERY == 0:
+                progress(len(seen), found)
             try:
                 ptrace.seize(tid, BASE_OPTIONS)
             except OSError as exc:

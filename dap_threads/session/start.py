@@ -8,6 +8,7 @@ from typing import Any
 from ..dap import messages as m
 from ..dap.requests import RequestError, request
 from ..engine import procfs
+from ..engine.attach import PROGRESS_ABOVE_THREADS
 from ..engine.attach import attach as engine_attach
 from ..engine.errors import EngineError
 from ..engine.events import AllStopped
@@ -15,6 +16,7 @@ from ..engine.launch import Launched
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
 from ..engine.run_as import RunAs
+from .progress import Progress
 from .session import Session
 from .terminal import launch_in_terminal, terminal_kind
 
@@ -23,10 +25,13 @@ from .terminal import launch_in_terminal, terminal_kind
 async def attach(session: Session, args: m.AttachArguments) -> None:
     _refuse_second_program(session)
     pid = _pid_argument(args)
+    progress = AttachProgress(session, pid)
     try:
-        tracer = engine_attach(pid, session.reaper, session.loop)
+        tracer = engine_attach(pid, session.reaper, session.loop, progress)
     except EngineError as exc:
+        progress.end("failed")
         raise RequestError(str(exc)) from None
+    progress.end(f"{len(tracer.live_threads())} threads")
     session.start_tracing(tracer, launched=False)
     _send_process_event(session, pid, "attach")
     if args.stopOnAttach:
@@ -69,6 +74,28 @@ async def _launch_here(session: Session, args: m.LaunchArguments) -> Launched:
         )
     except EngineError as exc:
         raise RequestError(str(exc)) from None
+
+
+class AttachProgress:
+    """Progress events while attaching to a process of more than PROGRESS_ABOVE_THREADS threads."""
+
+    def __init__(self, session: Session, pid: int) -> None:
+        self._session = session
+        self._pid = pid
+        self._progress: Progress | None = None
+
+    def __call__(self, seized: int, found: int) -> None:
+        if self._progress is None:
+            if found <= PROGRESS_ABOVE_THREADS:
+                return
+            self._progress = Progress(
+                self._session, f"Attaching to process {self._pid}", total=found, message=f"{found} threads"
+            )
+        self._progress.update(seized, f"{seized} of {found} threads", total=found)
+
+    def end(self, message: str) -> None:
+        if self._progress is not None:
+            self._progress.end(message)
 
 
 def _launch_user(session: Session) -> RunAs | None:
