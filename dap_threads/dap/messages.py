@@ -255,3 +255,5 @@ class ErrorMessage:
     id: int
     format: str
     showUser: bool | None = None
+    #: values for the {names} in format, and for an editor that acts on this error's id
+    variables: dict[str, str] | None = None

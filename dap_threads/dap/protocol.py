@@ -131,9 +131,20 @@ class DAPProtocol(FramedTransport):
             message["body"] = _plain(body)
         self._send_data(message)
 
-    def send_error(self, request_seq: int, command: str, text: str, *, show_user: bool = True) -> None:
+    def send_error(
+        self,
+        request_seq: int,
+        command: str,
+        text: str,
+        *,
+        show_user: bool = True,
+        error_id: int = 1,
+        variables: dict[str, str] | None = None,
+    ) -> None:
         # The spec's ErrorResponse requires a body; its error.format is what
         # VS Code shows, and `message` is the short form other clients show.
+        # VS Code fills {name} in the format from variables; our texts name none, so it shows them as they are.
+        error = ErrorMessage(id=error_id, format=text, showUser=show_user, variables=variables)
         self._send_data(
             {
                 "type": "response",
@@ -141,7 +152,7 @@ class DAPProtocol(FramedTransport):
                 "success": False,
                 "command": command,
                 "message": text,
-                "body": {"error": _plain(ErrorMessage(id=1, format=text, showUser=show_user))},
+                "body": {"error": _plain(error)},
             }
         )
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import pwd
 from collections.abc import Callable
 
 from . import procfs, ptrace
 from .errors import AttachError
 from .owner import on_ptrace_owner
+from .permission import explain
 from .reaper import Reaper
 from .tracer import BASE_OPTIONS, Tracer
 
@@ -89,7 +89,7 @@ def _seize_leader(pid: int) -> None:
             state = procfs.status_fields(pid).get("State", "X")
             if state.startswith(("Z", "X")):  # the kernel refuses an exited task with EPERM too
                 raise AttachError(f"process {pid} exited while dap-threads was attaching to it") from None
-            raise AttachError(permission_message(pid)) from None
+            raise explain(pid) from None
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 
 
@@ -119,52 +119,3 @@ def _seize_the_rest(tracer: Tracer, progress: AttachProgress) -> None:
                     continue
                 raise
             tracer.adopt(tid, want_running=True)
-
-
-def permission_message(pid: int) -> str:
-    """Why the kernel refused to let us trace ``pid``, in words a person can act on."""
-    status = procfs.status_fields(pid)
-    reasons = []
-    try:
-        owner_uid = int(status.get("Uid", "").split()[0])
-    except (IndexError, ValueError):
-        owner_uid = -1
-    me = os.geteuid()
-    if owner_uid >= 0 and owner_uid != me:
-        reasons.append(
-            f"it belongs to user {_user_name(owner_uid)} and dap-threads runs as {_user_name(me)}; "
-            f"run dap-threads as that user, or as root"
-        )
-    scope = _yama_scope()
-    if scope is not None and scope >= 1 and me != 0:
-        reasons.append(
-            f"/proc/sys/kernel/yama/ptrace_scope is {scope}, which only lets a process trace its own "
-            f"descendants; launch the program through dap-threads, run as root / with CAP_SYS_PTRACE, or "
-            f"(as root) echo 0 > /proc/sys/kernel/yama/ptrace_scope"
-        )
-    if not reasons and me == 0:
-        reasons.append(
-            "even root was refused: the process may be non-dumpable (setuid, or prctl(PR_SET_DUMPABLE, 0)) "
-            "under a security module, or this container lacks CAP_SYS_PTRACE (run it with --cap-add=SYS_PTRACE)"
-        )
-    elif not reasons:
-        reasons.append(
-            "the process may be non-dumpable (setuid or prctl(PR_SET_DUMPABLE, 0)), or dap-threads lacks "
-            "CAP_SYS_PTRACE (run it as root, or grant the capability)"
-        )
-    return f"permission denied to trace process {pid}: " + "; ".join(reasons)
-
-
-def _user_name(uid: int) -> str:
-    try:
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except KeyError:
-        return f"uid {uid}"
-
-
-def _yama_scope() -> int | None:
-    try:
-        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from . import ptrace
-from .attach import permission_message
 from .errors import LaunchError
 from .handoff import HandedOff
 from .owner import on_ptrace_owner
+from .permission import explain
 from .reaper import Reaper
 from .run_as import RunAs
 from .tracer import BASE_OPTIONS, Tracer
@@ -111,7 +111,7 @@ async def launch_handed_off(handed: HandedOff, path: str, reaper: Reaper, loop: 
         status = await _seize_until_exec(handed.pid, handed.go, reaper, loop)
     except OSError as exc:
         reason = (
-            permission_message(handed.pid)
+            str(explain(handed.pid))
             if exc.errno == errno.EPERM
             else f"could not trace the launcher (pid {handed.pid}): {exc.strerror}"
         )

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from ..dap import messages as m
-from ..dap.requests import RequestError, request
+from ..dap.requests import ErrorIds, RequestError, request
 from ..engine import procfs
 from ..engine.attach import PROGRESS_ABOVE_THREADS
 from ..engine.attach import attach as engine_attach
@@ -15,6 +15,7 @@ from ..engine.events import AllStopped
 from ..engine.launch import Launched
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
+from ..engine.permission import PermissionDenied, root_adapter_command, user_name
 from ..engine.run_as import RunAs
 from .progress import Progress
 from .session import Session
@@ -30,7 +31,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
         tracer = engine_attach(pid, session.reaper, session.loop, progress)
     except EngineError as exc:
         progress.end("failed")
-        raise RequestError(str(exc)) from None
+        raise (permission_error(exc) if isinstance(exc, PermissionDenied) else RequestError(str(exc))) from None
     progress.end(f"{len(tracer.live_threads())} threads")
     session.start_tracing(tracer, launched=False)
     _send_process_event(session, pid, "attach")
@@ -113,6 +114,21 @@ def _launch_user(session: Session) -> RunAs | None:
         ),
     )
     return run_as
+
+
+def permission_error(exc: PermissionDenied) -> RequestError:
+    """The kernel's refusal, marked for an editor that offers a way out (restart the adapter as root, ...)."""
+    return RequestError(
+        str(exc),
+        error_id=ErrorIds.PTRACE_PERMISSION,
+        variables={
+            "pid": str(exc.pid),
+            "cause": exc.cause,
+            "scope": "" if exc.scope is None else str(exc.scope),
+            "user": user_name(os.geteuid()) or str(os.geteuid()),
+            "rootCommand": root_adapter_command(os.geteuid()),
+        },
+    )
 
 
 def _refuse_second_program(session: Session) -> None:
