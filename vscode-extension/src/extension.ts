@@ -1,9 +1,34 @@
-// dap-threads for VS Code: the `dap-threads` debug type, its process picker, and how the adapter is started.
-import { execFile } from 'child_process';
+// dap-threads for VS Code: the `dap-threads` debug type, its process picker, how the adapter is installed
+// (a private environment from the wheels in the .vsix) and started, and what it offers when ptrace is refused.
+import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
+import {
+    PKEXEC,
+    PTRACE_PERMISSION,
+    Refusal,
+    SHOW,
+    SUDO,
+    elevationActions,
+    elevationCommands,
+    rootAdapterCommand,
+} from './elevation';
+import {
+    BundledWheels,
+    EnvironmentError,
+    RunResult,
+    bundledWheels,
+    createEnvironment,
+    findPython,
+    noPythonMessage,
+    readyEnvironment,
+    run,
+} from './environment';
 import { installAdvice, packageSource } from './install';
 import {
+    ProcessItem,
     ProcessRow,
     normalizePid,
     parseProcessList,
@@ -15,18 +40,23 @@ import { withServerToken } from './serverToken';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
+/** A configuration field the extension sets itself: start the adapter through pkexec. */
+const ELEVATE = '__dapThreadsElevate';
 
 let log: vscode.LogOutputChannel;
 let extensionPath = '';
+let storagePath = '';
 
 export function activate(context: vscode.ExtensionContext): void {
     extensionPath = context.extensionPath;
+    storagePath = context.globalStorageUri.fsPath;
     log = vscode.window.createOutputChannel('dap-threads', { log: true });
     context.subscriptions.push(
         log,
         vscode.commands.registerCommand(PICK_COMMAND, () => pickProcess()),
         vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
         vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory()),
+        vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, new PermissionWatcher()),
         vscode.workspace.onDidChangeConfiguration((e) => {
             if (e.affectsConfiguration('dapThreads')) {
                 checkedInterpreters.clear();
@@ -40,7 +70,8 @@ export function deactivate(): void {}
 function settings() {
     const c = vscode.workspace.getConfiguration('dapThreads');
     return {
-        python: c.get<string>('python', 'python3').trim() || 'python3',
+        /** '' (the default): the extension's own environment */
+        python: c.get<string>('python', '').trim(),
         server: c.get<string>('server', ''),
         serverToken: c.get<string>('serverToken', ''),
         logFile: c.get<string>('logFile', ''),
@@ -48,29 +79,88 @@ function settings() {
     };
 }
 
-// ---- running the Python package -------------------------------------------------------------
-
-interface RunResult {
-    code: number | string | null;
-    stdout: string;
-    stderr: string;
-}
-
-function runPython(python: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
-    return new Promise((resolve) => {
-        execFile(python, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-            const code = err ? ((err as NodeJS.ErrnoException).code ?? 'error') : 0;
-            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        });
-    });
-}
+// ---- the interpreter that runs the adapter ---------------------------------------------------
 
 /** Interpreters known to have the package, so each session does not pay for the check. */
 const checkedInterpreters = new Set<string>();
 
 /**
- * Whether `python -m dap_threads` can run. If not, tells the user how to install it (with buttons)
- * and returns false, so nothing fails silently.
+ * The Python that runs `-m dap_threads`: dapThreads.python when set, else the extension's own environment,
+ * made on first use. Undefined once the user has been told why there is none (nothing fails silently).
+ */
+async function adapterPython(): Promise<string | undefined> {
+    const { python } = settings();
+    if (python) {
+        return (await ensureAdapterInstalled(python)) ? python : undefined;
+    }
+    const wheels = bundledWheels(extensionPath);
+    if (!wheels) {
+        // An extension run from a checkout (no .vsix): that checkout's virtual environment, if made.
+        const checkout = path.join(path.dirname(extensionPath), '.venv', 'bin', 'python');
+        const fallback = fs.existsSync(checkout) ? checkout : 'python3';
+        return (await ensureAdapterInstalled(fallback)) ? fallback : undefined;
+    }
+    return readyEnvironment(storagePath, wheels) ?? privateEnvironment(wheels);
+}
+
+let preparing: Promise<string | undefined> | undefined;
+
+/** One setup at a time: a picker and a session asking at once share it. */
+function privateEnvironment(wheels: BundledWheels): Promise<string | undefined> {
+    if (!preparing) {
+        preparing = Promise.resolve(setUpEnvironment(wheels)).finally(() => {
+            preparing = undefined;
+        });
+    }
+    return preparing;
+}
+
+function setUpEnvironment(wheels: BundledWheels): Thenable<string | undefined> {
+    const title = 'dap-threads: setting up its debug adapter (first use)';
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async (progress) => {
+        progress.report({ message: 'looking for Python 3.11 or newer…' });
+        const search = await findPython(process.env.PATH ?? '');
+        if (!search.found) {
+            const { message, command } = noPythonMessage(search);
+            log.error(message);
+            void offerFixes(message, command);
+            return undefined;
+        }
+        log.info(`setting up the adapter's environment in ${storagePath} with ${search.found.path}`);
+        try {
+            const python = await createEnvironment(search.found, storagePath, wheels, (step) => {
+                log.info(step);
+                progress.report({ message: `${step}…` });
+            });
+            log.info(`the adapter runs with ${python}`);
+            return python;
+        } catch (err) {
+            const message = err instanceof Error ? err.message : String(err);
+            log.error(message);
+            void offerFixes(message, err instanceof EnvironmentError ? err.command : undefined);
+            return undefined;
+        }
+    });
+}
+
+async function offerFixes(message: string, command?: string): Promise<void> {
+    const openSettings = 'Open Settings';
+    const copy = 'Copy Command';
+    const choice = await vscode.window.showErrorMessage(message, ...(command ? [copy] : []), openSettings);
+    if (choice === openSettings) {
+        void vscode.commands.executeCommand('workbench.action.openSettings', 'dapThreads.python');
+    } else if (choice === copy && command) {
+        void vscode.env.clipboard.writeText(command);
+    }
+}
+
+function runPython(python: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
+    return run(python, args, timeoutMs);
+}
+
+/**
+ * Whether `python -m dap_threads` can run with an interpreter the user named. If not, tells the user how
+ * to install it (with buttons) and returns false.
  */
 async function ensureAdapterInstalled(python: string): Promise<boolean> {
     if (checkedInterpreters.has(python)) {
@@ -93,17 +183,9 @@ async function ensureAdapterInstalled(python: string): Promise<boolean> {
     const message =
         `dap-threads: ${problem} Install it with: ${advice.command}` +
         (advice.python ? ` and then set dapThreads.python to ${advice.python}.` : '.') +
-        ` Or set dapThreads.python to an interpreter that has it, e.g. a virtual environment's bin/python.`;
+        ` Or clear dapThreads.python: the extension then sets up an environment of its own.`;
     log.error(message);
-    const openSettings = 'Open Settings';
-    const copy = 'Copy Install Command';
-    void vscode.window.showErrorMessage(message, openSettings, copy).then((choice) => {
-        if (choice === openSettings) {
-            void vscode.commands.executeCommand('workbench.action.openSettings', 'dapThreads.python');
-        } else if (choice === copy) {
-            void vscode.env.clipboard.writeText(advice.command);
-        }
-    });
+    void offerFixes(message, advice.command);
     return false;
 }
 
@@ -117,18 +199,30 @@ async function listProcesses(python: string): Promise<ProcessRow[]> {
 
 // ---- the process picker ---------------------------------------------------------------------
 
-/**
- * `${command:pickProcess}`: a QuickPick of the processes the user may trace, filtered by what they type.
- * Resolves to the pid as a string (what VS Code substitutes), or undefined if cancelled.
- */
+interface Picked {
+    pid: number;
+    traceable: boolean;
+    reason?: string;
+}
+
+/** `${command:pickProcess}`: resolves to the pid as a string (what VS Code substitutes), or undefined. */
 async function pickProcess(): Promise<string | undefined> {
-    const { python } = settings();
-    if (!(await ensureAdapterInstalled(python))) {
+    const picked = await pickProcessRow();
+    return picked ? String(picked.pid) : undefined;
+}
+
+/**
+ * A QuickPick of the processes, filtered by what the user types; those that cannot be traced are marked
+ * with the reason (the choice is still theirs: an elevated adapter may trace them).
+ */
+async function pickProcessRow(): Promise<Picked | undefined> {
+    const python = await adapterPython();
+    if (!python) {
         return undefined;
     }
-    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { pid: number }>();
+    const quickPick = vscode.window.createQuickPick<ProcessItem>();
     quickPick.title = 'Attach to process (dap-threads)';
-    quickPick.placeholder = 'Type to filter by name, pid or command line';
+    quickPick.placeholder = 'Type to filter by name, pid, user or command line';
     quickPick.matchOnDescription = true;
     quickPick.matchOnDetail = true;
     const refresh: vscode.QuickInputButton = {
@@ -153,9 +247,9 @@ async function pickProcess(): Promise<string | undefined> {
             quickPick.busy = false;
         }
     };
-    return new Promise<string | undefined>((resolve) => {
+    return new Promise<Picked | undefined>((resolve) => {
         let done = false;
-        const finish = (value: string | undefined) => {
+        const finish = (value: Picked | undefined) => {
             if (!done) {
                 done = true;
                 resolve(value);
@@ -172,7 +266,7 @@ async function pickProcess(): Promise<string | undefined> {
             const item = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
             if (item) {
                 log.info(`picked ${item.label} (pid ${item.pid}, ${item.description})`);
-                finish(String(item.pid));
+                finish({ pid: item.pid, traceable: item.traceable, reason: item.reason });
             }
         });
         quickPick.onDidHide(() => finish(undefined));
@@ -201,13 +295,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     }
 
     async resolveDebugConfigurationWithSubstitutedVariables(
-        _folder: vscode.WorkspaceFolder | undefined,
+        folder: vscode.WorkspaceFolder | undefined,
         config: vscode.DebugConfiguration,
     ): Promise<vscode.DebugConfiguration | null | undefined> {
         const s = settings();
         const usesServer = typeof config.debugServer === 'number' || s.server.trim() !== '';
-        if (!usesServer && !(await ensureAdapterInstalled(s.python))) {
-            return undefined; // the user has been told how to install it
+        if (!usesServer && !(await adapterPython())) {
+            return undefined; // the user has been told why
         }
         if (config.request === 'attach') {
             let pid: number | undefined;
@@ -217,14 +311,20 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
                 void vscode.window.showErrorMessage(`dap-threads: ${(err as Error).message}`);
                 return null; // opens launch.json
             }
+            const { processId: _unused, ...rest } = config;
             if (pid === undefined) {
-                const picked = await pickProcess();
+                const picked = await pickProcessRow();
                 if (picked === undefined) {
                     return undefined;
                 }
-                pid = Number(picked);
+                pid = picked.pid;
+                if (!picked.traceable && !usesServer && !config[ELEVATE]) {
+                    // Marked in the list: offer what would work instead of letting the attach fail.
+                    const refusal = { pid: String(pid), cause: '', scope: '', reason: picked.reason ?? '' };
+                    const elevated = await elevate({ ...rest, pid } as vscode.DebugConfiguration, refusal, folder, false);
+                    return elevated ? withServerToken(elevated, s) : undefined;
+                }
             }
-            const { processId: _unused, ...rest } = config;
             return withServerToken({ ...rest, pid }, s);
         }
         if (config.request === 'launch' && !config.program) {
@@ -239,7 +339,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 // ---- starting (or reaching) the adapter -----------------------------------------------------
 
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
-    createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+    async createDebugAdapterDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor | undefined> {
         const s = settings();
         if (typeof session.configuration.debugServer === 'number') {
             log.info(`session "${session.name}": connecting to the adapter on port ${session.configuration.debugServer}`);
@@ -250,11 +350,153 @@ class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
             log.info(`session "${session.name}": connecting to the adapter at ${server.host}:${server.port}`);
             return new vscode.DebugAdapterServer(server.port, server.host);
         }
+        const python = await adapterPython();
+        if (!python) {
+            return undefined;
+        }
         const args = ['-m', 'dap_threads'];
         if (s.logFile.trim()) {
             args.push('--log-file', s.logFile.trim(), '--log-level', s.logLevel);
         }
-        log.info(`session "${session.name}": starting ${s.python} ${args.join(' ')}`);
-        return new vscode.DebugAdapterExecutable(s.python, args);
+        if (session.configuration[ELEVATE] === 'pkexec') {
+            log.info(`session "${session.name}": starting pkexec ${python} ${args.join(' ')}`);
+            return new vscode.DebugAdapterExecutable('pkexec', [python, ...args]);
+        }
+        log.info(`session "${session.name}": starting ${python} ${args.join(' ')}`);
+        return new vscode.DebugAdapterExecutable(python, args);
     }
+}
+
+// ---- when the kernel refuses the attach -------------------------------------------------------
+
+/** Watches each session's answers for the adapter's ptrace permission error, and offers a way out. */
+class PermissionWatcher implements vscode.DebugAdapterTrackerFactory {
+    createDebugAdapterTracker(session: vscode.DebugSession): vscode.DebugAdapterTracker {
+        return {
+            onDidSendMessage: (m: { type?: string; command?: string; success?: boolean; message?: string; body?: any }) => {
+                const error = m?.body?.error;
+                if (m?.type === 'response' && m.command === 'attach' && m.success === false && error?.id === PTRACE_PERMISSION) {
+                    const v = (error.variables ?? {}) as Record<string, string>;
+                    const refusal: Refusal = { pid: v.pid ?? '', cause: v.cause ?? '', scope: v.scope ?? '', reason: m.message ?? '' };
+                    const config = { ...session.configuration, pid: Number(refusal.pid) || session.configuration.pid };
+                    void elevate(config, refusal, session.workspaceFolder, true);
+                }
+            },
+        };
+    }
+}
+
+function onPath(name: string): boolean {
+    return (process.env.PATH ?? '')
+        .split(':')
+        .some((dir) => dir !== '' && fs.existsSync(path.join(dir, name)));
+}
+
+/**
+ * Offers what cppdbg offers when ptrace is refused: the adapter restarted as root (pkexec, or sudo in a
+ * terminal), or the exact commands. Returns the configuration to run (when `start` is false, for the picker),
+ * or starts it itself (after a failed session). Undefined when the user chose no restart.
+ */
+async function elevate(
+    config: vscode.DebugConfiguration,
+    refusal: Refusal,
+    folder: vscode.WorkspaceFolder | undefined,
+    start: boolean,
+): Promise<vscode.DebugConfiguration | undefined> {
+    const machine = { hasPkexec: onPath('pkexec'), hasSudo: onPath('sudo'), hasDisplay: !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY) };
+    const actions = elevationActions(refusal, machine);
+    const reason = refusal.reason.replace(/^permission denied to trace process \d+: /, '').split(';')[0];
+    log.warn(`attach to ${refusal.pid} refused: ${refusal.reason}`);
+    const choice = await vscode.window.showWarningMessage(
+        `dap-threads may not trace process ${refusal.pid}: ${reason}.`,
+        ...actions,
+    );
+    const python = (await adapterPython()) ?? 'python3';
+    const user = os.userInfo().username;
+    let next: vscode.DebugConfiguration | undefined;
+    if (choice === PKEXEC) {
+        next = { ...config, [ELEVATE]: 'pkexec' };
+    } else if (choice === SUDO) {
+        next = await rootAdapterInTerminal(config, python, user);
+    } else if (choice === SHOW) {
+        const port = 4711;
+        const text = elevationCommands(refusal, python, user, port).join('\n');
+        log.info(`to attach to ${refusal.pid}:\n${text}`);
+        const copy = 'Copy Root Adapter Command';
+        const shown = await vscode.window.showInformationMessage(text, { modal: true }, copy);
+        if (shown === copy) {
+            void vscode.env.clipboard.writeText(rootAdapterCommand(python, user, port));
+        }
+    }
+    if (next && start) {
+        await vscode.debug.startDebugging(folder, next);
+        return undefined;
+    }
+    return next;
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.listen(0, '127.0.0.1', () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+        srv.on('error', reject);
+    });
+}
+
+function portOpen(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const sock = net.connect(port, '127.0.0.1', () => {
+            sock.destroy();
+            resolve(true);
+        });
+        sock.on('error', () => resolve(false));
+    });
+}
+
+/**
+ * Runs the adapter as root with sudo in a terminal (where the user types the password), serving this user
+ * on a free loopback port, and returns the configuration that connects to it. The terminal closes with
+ * the session.
+ */
+async function rootAdapterInTerminal(
+    config: vscode.DebugConfiguration,
+    python: string,
+    user: string,
+): Promise<vscode.DebugConfiguration | undefined> {
+    const port = await freePort();
+    const terminal = vscode.window.createTerminal({ name: 'dap-threads (root)' });
+    terminal.show();
+    terminal.sendText(rootAdapterCommand(python, user, port));
+    const ready = await vscode.window.withProgress(
+        {
+            location: vscode.ProgressLocation.Notification,
+            title: `dap-threads: waiting for the root adapter on port ${port} (type your password in the terminal)`,
+            cancellable: true,
+        },
+        async (_progress, cancel) => {
+            const deadline = Date.now() + 180000;
+            while (!cancel.isCancellationRequested && Date.now() < deadline) {
+                if (await portOpen(port)) {
+                    return true;
+                }
+                await new Promise((r) => setTimeout(r, 300));
+            }
+            return false;
+        },
+    );
+    if (!ready) {
+        terminal.dispose();
+        return undefined;
+    }
+    const name = `${config.name} (root)`;
+    const ended = vscode.debug.onDidTerminateDebugSession((s) => {
+        if (s.name === name) {
+            ended.dispose();
+            terminal.dispose(); // its sudo, and so the root adapter, end with it
+        }
+    });
+    return { ...config, name, debugServer: port };
 }
