@@ -36,9 +36,9 @@ async def stack_trace(session: Session, args: m.StackTraceArguments) -> m.StackT
         column=0,
         instructionPointerReference=f"{pc:#x}",
         moduleId=where.module,
-        source=m.Source(name=os.path.basename(where.module), path=where.module, presentationHint="deemphasize")
-        if where.module
-        else None,
+        # No path: with no source line, a client that opens `path` would open the binary and put its
+        # cursor on line 0 (nvim-dap reports that as an error); the module stays in moduleId.
+        source=m.Source(name=os.path.basename(where.module), presentationHint="deemphasize") if where.module else None,
     )
     frames = [frame] if (args.startFrame or 0) == 0 and args.levels != 0 else []
     if args.levels is not None and args.levels < 0:
