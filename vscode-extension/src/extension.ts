@@ -205,9 +205,13 @@ interface Picked {
     reason?: string;
 }
 
+/** What the picker last returned: VS Code substitutes only the pid, the rest is looked up here. */
+let lastPicked: Picked | undefined;
+
 /** `${command:pickProcess}`: resolves to the pid as a string (what VS Code substitutes), or undefined. */
 async function pickProcess(): Promise<string | undefined> {
     const picked = await pickProcessRow();
+    lastPicked = picked;
     return picked ? String(picked.pid) : undefined;
 }
 
@@ -312,18 +316,20 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
                 return null; // opens launch.json
             }
             const { processId: _unused, ...rest } = config;
+            let picked = pid !== undefined && lastPicked?.pid === pid ? lastPicked : undefined;
+            lastPicked = undefined;
             if (pid === undefined) {
-                const picked = await pickProcessRow();
+                picked = await pickProcessRow();
                 if (picked === undefined) {
                     return undefined;
                 }
                 pid = picked.pid;
-                if (!picked.traceable && !usesServer && !config[ELEVATE]) {
-                    // Marked in the list: offer what would work instead of letting the attach fail.
-                    const refusal = { pid: String(pid), cause: '', scope: '', reason: picked.reason ?? '' };
-                    const elevated = await elevate({ ...rest, pid } as vscode.DebugConfiguration, refusal, folder, false);
-                    return elevated ? withServerToken(elevated, s) : undefined;
-                }
+            }
+            if (picked && !picked.traceable && !usesServer && !config[ELEVATE]) {
+                // Marked in the list: offer what would work instead of letting the attach fail.
+                const refusal = { pid: String(pid), cause: '', scope: '', reason: picked.reason ?? '' };
+                const elevated = await elevate({ ...rest, pid } as vscode.DebugConfiguration, refusal, folder, false);
+                return elevated ? withServerToken(elevated, s) : undefined;
             }
             return withServerToken({ ...rest, pid }, s);
         }
