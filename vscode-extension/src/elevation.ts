@@ -64,7 +64,7 @@ export function elevationCommands(refusal: Refusal, python: string, user: string
     }
     if (refusal.cause !== 'capability' && refusal.scope !== '3') {
         lines.push(
-            'Or run the adapter as root, serving you, and attach through it:',
+            `${lines.length ? 'Or run' : 'Run'} the adapter as root, serving you, and attach through it:`,
             `  ${rootAdapterCommand(python, user, port)}`,
             `  then add "debugServer": ${port} to the launch configuration (or set dapThreads.server to 127.0.0.1:${port})`,
         );
