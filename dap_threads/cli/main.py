@@ -5,7 +5,7 @@ dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connecti
 dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
 dap-threads watch PID               print thread events of a running process
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
-dap-threads ps [--json]             processes this user may trace
+dap-threads ps [--json] [--all]     processes this user may trace (--all: and why not the others)
 dap-threads stacks PID [--json]     every thread's call stack, grouped (attach, stop, unwind, detach)
 """
 
@@ -62,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
     )
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
-    ps = sub.add_parser("ps", help="list the processes this user may trace")
-    ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
+    ps = sub.add_parser(
+        "ps", help="list the processes this user may trace, with their user and CPU%% (--all: and those not, and why)"
+    )
+    ps.add_argument(
+        "--json", action="store_true", help="one JSON array of every process, traceable or not, for process pickers"
+    )
+    ps.add_argument("--all", action="store_true", help="also list the processes you may not trace, and why")
     stacks = sub.add_parser("stacks", help="print every thread's call stack, identical stacks grouped")
     stacks.add_argument("pid", type=int)
     stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
@@ -128,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ps":
         from .ps import ps
 
-        return ps(as_json=args.json)
+        return ps(as_json=args.json, show_all=args.all)
     if args.command == "stacks":
         from .stacks import stacks
 

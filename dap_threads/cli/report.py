@@ -66,6 +66,15 @@ class Reporter:
     def note(self, text: str) -> None:
         self._write([self.format_note(text)])
 
+    def progress(self, stage: str, title: str, done: int, total: int) -> None:
+        """Long work (an attach to thousands of threads): ``stage`` is start, update or end."""
+        line = self.format_progress(stage, title, done, total)
+        if line:
+            self._write([line])
+
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        raise NotImplementedError
+
     def format(self, event: Event) -> str | None:
         raise NotImplementedError
 
@@ -114,6 +123,17 @@ class TextReporter(Reporter):
     def format_note(self, text: str) -> str:
         return self._line(text)
 
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        # On a terminal the line is rewritten in place; elsewhere only its start and end are written.
+        live = self.out.isatty()
+        if stage == "update" and not live:
+            return None
+        text = f"{title}: {done} of {total}" if stage != "end" else f"{title}: done, {total}"
+        line = self._line(text)
+        if not live:
+            return line
+        return "\r\x1b[K" + line.rstrip("\n") + ("\n" if stage == "end" else "")
+
 
 class JsonReporter(Reporter):
     """One JSON object per line: ``{"event": "thread-started", "time": ..., "pid": ..., "tid": ..., ...}``."""
@@ -138,6 +158,9 @@ class JsonReporter(Reporter):
 
     def format_note(self, text: str) -> str:
         return self._line("note", text=text)
+
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        return self._line(f"progress-{stage}", title=title, done=done, total=total)
 
 
 def reporter_for(pid: int, out: TextIO, as_json: bool) -> Reporter:

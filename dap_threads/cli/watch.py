@@ -9,19 +9,47 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import time
 from typing import Any, TextIO
 
-from ..engine.attach import attach
+from ..engine.attach import PROGRESS_ABOVE_THREADS, attach
 from ..engine.errors import EngineError
 from ..engine.reaper import reaper_for
 from ..wakeup import quiet_wakeup_fd
-from .report import reporter_for
+from .report import Reporter, reporter_for
+
+
+class AttachProgress:
+    """The attach to a process of more than PROGRESS_ABOVE_THREADS threads, told as it goes (as editors show it)."""
+
+    def __init__(self, reporter: Reporter, pid: int) -> None:
+        self._reporter = reporter
+        self._title = f"attaching to process {pid}"
+        self._shown = False
+        self._last = 0.0
+
+    def __call__(self, seized: int, found: int) -> None:
+        now = time.monotonic()
+        if not self._shown:
+            if found <= PROGRESS_ABOVE_THREADS:
+                return
+            self._shown = True
+            self._reporter.progress("start", self._title, 0, found)
+        elif now - self._last >= 0.1:
+            self._reporter.progress("update", self._title, seized, found)
+        self._last = now
+
+    def end(self, threads: int) -> None:
+        if self._shown:
+            self._reporter.progress("end", self._title, threads, threads)
 
 
 async def _watch(pid: int, out: TextIO, as_json: bool) -> int:
     loop = asyncio.get_running_loop()
-    tracer = attach(pid, reaper_for(loop), loop)
-    reporter = reporter_for(tracer.pid, out, as_json)
+    reporter = reporter_for(pid, out, as_json)
+    progress = AttachProgress(reporter, pid)
+    tracer = attach(pid, reaper_for(loop), loop, progress)
+    progress.end(len(tracer.live_threads()))
     tracer.subscribe(reporter)
     tracer.publish()
     interrupted = asyncio.Event()

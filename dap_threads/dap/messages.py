@@ -24,6 +24,10 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
+    #: the client answers runInTerminal (launch with console: integratedTerminal/externalTerminal)
+    supportsRunInTerminalRequest: bool = False
+    #: the client shows progressStart/progressUpdate/progressEnd
+    supportsProgressReporting: bool = False
 
 
 @attrs.define
@@ -44,6 +48,9 @@ class LaunchArguments:
     env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
+    #: where the program's stdin/stdout/stderr are: "internalConsole" (output events, no stdin),
+    #: "integratedTerminal" or "externalTerminal" (the editor's terminal, through runInTerminal)
+    console: str | None = None
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
 
@@ -126,6 +133,18 @@ class TerminateArguments:
 @attrs.define
 class NoArguments:
     pass
+
+
+# ----- reverse requests (adapter -> client) --------------------------------
+
+
+@attrs.define
+class RunInTerminalRequestArguments:
+    args: list[str]
+    cwd: str
+    kind: str | None = None
+    title: str | None = None
+    env: dict[str, str | None] | None = None
 
 
 # ----- bodies (adapter -> client) -----------------------------------------
@@ -305,9 +324,33 @@ class ProcessEventBody:
 
 
 @attrs.define
+class ProgressStartEventBody:
+    progressId: str
+    title: str
+    cancellable: bool | None = None
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressUpdateEventBody:
+    progressId: str
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressEndEventBody:
+    progressId: str
+    message: str | None = None
+
+
+@attrs.define
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 
     id: int
     format: str
     showUser: bool | None = None
+    #: values for the {names} in format, and for an editor that acts on this error's id
+    variables: dict[str, str] | None = None

@@ -72,6 +72,7 @@ async def serve_connection(
         stop.set()
         reading.cancel()
         ended.cancel()
+        protocol.reverse.close()
         dispatcher.close()
         try:
             await session.close()

@@ -17,6 +17,7 @@ from typing import Any
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap import messages as m
+from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine.events import AllStopped, Event, Exec, ProcessExited
@@ -55,8 +56,8 @@ class Session:
         self.launched = False
         self.frames = FrameIds()
         self.stacks = CallStacks(protocol.send_event, loop)
-        #: what the client said in `initialize` (lines and columns from 1, ...)
-        self.client = m.InitializeArguments(adapterID="")
+        #: what the client said of itself in ``initialize`` (its capabilities, lines and columns from 1, ...)
+        self.client: InitializeArguments = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
         self._deferred_stops: list[AllStopped] = []
