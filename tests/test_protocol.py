@@ -36,6 +36,10 @@ def test_capabilities_are_exactly_what_is_implemented(dap):
         "supportsTerminateRequest": True,
         "supportTerminateDebuggee": True,
         "supportsSingleThreadExecutionRequests": True,
+        "supportsDelayedStackTraceLoading": True,
+        "supportsModulesRequest": True,
+        "supportsReadMemoryRequest": True,
+        "supportsDisassembleRequest": True,
         "supportsExceptionFilterOptions": True,
         "supportsExceptionInfoRequest": True,
         "exceptionBreakpointFilters": [

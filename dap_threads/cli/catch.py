@@ -1,40 +1,38 @@
-"""Catchpoints on the terminal: `run --syscalls` lines (strace style) and the `--stop-on-new-thread` prompt.
+"""Catchpoints on the terminal: `--syscalls` and the `--stop-on-new-thread` prompt.
 
-``--syscalls openat,connect`` prints one line per call when it returns,
-``[tid name] openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3``, the
-arguments read at its entry (``syscalls.arguments``), failures with their
-errno name; a call that does not return (exit_group) is printed at its entry
-with ``= ?``. The program is not stopped for them: the tracer reports each
-call and resumes the thread at once.
+``--syscalls openat,connect`` traces those calls without stopping the
+program: the tracer reports each call (a ``SyscallSeen`` at its entry and
+at its exit, the arguments decoded at its entry by ``syscalls.arguments``)
+and resumes the thread at once; ``report`` prints them, strace style.
 
 ``--stop-on-new-thread[=GLOB]`` stops every thread when the program creates
 one (a glob on the creator's name, as the DAP filter's condition), and asks
 on the terminal: continue, show the stacks of the new thread and its
-creator, or detach (the program runs on untraced). The answers are read
-from our stdin (a launched program's stdin is /dev/null); at its end the
-program continues and nothing more is asked.
+creator, or detach (the program runs on untraced). The answer is read from
+our stdin only while a question waits (the program, held meanwhile, keeps
+the terminal otherwise: `run` gives it our stdin); once stdin has ended,
+every stop continues and nothing more is asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
-import time
 from collections.abc import Callable
-from typing import TextIO
 
 import attrs
 
 from ..engine import procfs
-from ..engine.events import AllStopped, Event, NewThreadCaught, SyscallSeen
+from ..engine.events import AllStopped, Event, NewThreadCaught
 from ..engine.newthread import NewThreadWatch, parse_globs
 from ..engine.syscalls import seccomp
 from ..engine.syscalls.catch import SyscallCatch, parse_names, set_syscall_catch, suggestion
 from ..engine.tracer import Tracer
+from .report import Reporter
 
-#: Calls whose exit never comes: printed at their entry.
-_NO_RETURN = frozenset({"exit", "exit_group"})
+QUESTION = "[c]ontinue, [s]tack, [d]etach?"
 
 
 @attrs.frozen
@@ -73,36 +71,18 @@ class CatchOptions:
             return None
 
 
-def stamp(when: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when * 1000) % 1000:03d}"
-
-
-def syscall_line(event: SyscallSeen) -> str | None:
-    caught = event.caught
-    if caught.phase == "entry":
-        if caught.name not in _NO_RETURN:
-            return None
-        return f"{stamp(event.time)} [{caught.tid} {event.thread_name}] {caught.call} = ?\n"
-    return f"{stamp(event.time)} [{caught.tid} {event.thread_name}] {caught.call} = {caught.result_text}\n"
-
-
 class Catches:
-    """Syscall lines (``line``, for the event printer, so that they keep their place among thread
-    events), and, as a tracer listener, the question at each new-thread stop."""
+    """A tracer listener: the question at each new-thread stop, and what the answer does."""
 
-    def __init__(self, tracer: Tracer, out: TextIO, on_detach: Callable[[], None], *, may_detach: bool = True) -> None:
+    def __init__(
+        self, tracer: Tracer, reporter: Reporter, on_detach: Callable[[], None], *, may_detach: bool = True
+    ) -> None:
         self.tracer = tracer
-        self.out = out
+        self.reporter = reporter
         self._on_detach = on_detach
         #: not under a seccomp filter: its caught calls would fail (ENOSYS) with nobody tracing them
         self._may_detach = may_detach
-        self._answers: asyncio.Queue[str | None] | None = None
         self._input_ended = False
-
-    def line(self, event: Event) -> str | None:
-        if isinstance(event, SyscallSeen):
-            return syscall_line(event)
-        return None
 
     def __call__(self, batch: list[Event]) -> None:
         for event in batch:
@@ -110,35 +90,33 @@ class Catches:
                 asyncio.get_running_loop().create_task(self._ask(event.cause))
 
     async def _ask(self, caught: NewThreadCaught) -> None:
-        self.out.write(f"{stamp(time.time())} stopped {caught.describe()}; every thread is held\n")
+        self.reporter.note(f"stopped {caught.describe()}; every thread is held")
         while self.tracer.is_live:
-            self.out.write("dap-threads: [c]ontinue, [s]tack, [d]etach? ")
-            self.out.flush()
             answer = await self._next_answer()
             word = (answer or "c").strip().lower()[:1] or "c"
             if word == "s":
-                self.out.write(self._stacks(caught))
+                self.reporter.lines(self._stacks(caught))
                 continue
             if word == "d" and not self._may_detach:
-                self.out.write(
+                self.reporter.note(
                     "cannot detach: the program runs under the --syscalls filter, whose calls would fail "
-                    "untraced; Ctrl-C ends it\n"
+                    "untraced; Ctrl-C ends it"
                 )
                 continue
             if word == "d":
                 await self.tracer.detach()
                 self.tracer.publish()
-                self.out.write(f"detached from {self.tracer.pid}; it keeps running\n")
+                self.reporter.note(f"detached from {self.tracer.pid}; it keeps running")
                 self._on_detach()
                 return
             if word != "c":
-                self.out.write("answer c (continue), s (show the stacks) or d (detach)\n")
+                self.reporter.note("answer c (continue), s (show the stacks) or d (detach)")
                 continue
             self.tracer.resume()
             self.tracer.publish()
             return
 
-    def _stacks(self, caught: NewThreadCaught) -> str:
+    def _stacks(self, caught: NewThreadCaught) -> list[str]:
         from ..stacks import open_reader, render
 
         pid = self.tracer.pid
@@ -149,37 +127,54 @@ class Catches:
                 name = procfs.thread_name(pid, stack.tid) or "?"
                 lines.append(f"{role} {stack.tid} ({name}):")
                 lines.extend("  " + render.frame_line(i, frame) for i, frame in enumerate(stack.frames))
-        return "\n".join(lines) + "\n"
+        return lines
 
     async def _next_answer(self) -> str | None:
         """The next line typed; None once the input has ended (every later question: continue)."""
+        self.reporter.ask(QUESTION)
+        if not self._input_ended:
+            answer = await _read_line()
+            self._input_ended = answer is None
         if self._input_ended:
-            self.out.write("\n")
+            self.reporter.unanswered()
             return None
-        if self._answers is None:
-            self._answers = asyncio.Queue()
-            _start_reading_lines(asyncio.get_running_loop(), self._answers)
-        answer = await self._answers.get()
-        if answer is None:
-            self._input_ended = True
-            self.out.write("\n")
         return answer
 
 
-def _start_reading_lines(loop: asyncio.AbstractEventLoop, answers: asyncio.Queue[str | None]) -> None:
-    # A daemon thread, not the loop's executor: a read still blocked when the program
-    # ends must not keep the command from exiting.
-    def hand_over(line: str | None) -> bool:
-        try:
-            loop.call_soon_threadsafe(answers.put_nowait, line)
-            return True
-        except RuntimeError:  # the loop has closed: the command is ending
-            return False
+async def _read_line() -> str | None:
+    """One line of our stdin (None at its end), read only now: between questions it is the program's."""
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str | None] = loop.create_future()
+
+    def hand_over(text: str | None) -> None:
+        if not line.done():
+            line.set_result(text)
 
     def read() -> None:
-        for line in sys.stdin:
-            if not hand_over(line):
-                return
-        hand_over(None)
+        text = _read_answer(sys.stdin.fileno())
+        try:
+            loop.call_soon_threadsafe(hand_over, text)
+        except RuntimeError:  # the loop has closed: the command is ending
+            pass
 
+    # A daemon thread, not the loop's executor: a read still blocked when the program
+    # ends must not keep the command from exiting.
     threading.Thread(target=read, name="prompt-reader", daemon=True).start()
+    return await line
+
+
+def _read_answer(fd: int) -> str | None:
+    # A byte at a time, with no buffer of ours: what follows the answer in a pipe (or a file)
+    # stays there for the program, which shares our stdin.
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        try:
+            byte = os.read(fd, 1)
+        except InterruptedError:
+            continue
+        except OSError:
+            byte = b""
+        if not byte:
+            break
+        data += byte
+    return data.decode(errors="replace") if data else None

@@ -14,21 +14,13 @@ import asyncio
 import functools
 import signal
 from collections.abc import Callable
-from typing import Protocol, TextIO
 
 from ..engine.events import ChildHeld, Event
 from ..engine.fork import FollowFork
 from ..engine.reaper import Reaper
 from ..engine.tracer import Tracer
 from .catch import Catches, CatchOptions
-
-
-class Printer(Protocol):
-    """The command's printer of one process's events (``watch.EventPrinter``)."""
-
-    more: Callable[[Event], str | None] | None
-
-    def __call__(self, batch: list[Event]) -> None: ...
+from .report import Reporter
 
 
 class Family:
@@ -36,9 +28,8 @@ class Family:
         self,
         root: Tracer,
         reaper: Reaper,
-        out: TextIO,
         catch: CatchOptions,
-        printer_for: Callable[[Tracer], Printer],
+        reporter_for: Callable[[int], Reporter],
         on_detach: Callable[[], None],
         *,
         via_seccomp: bool,
@@ -46,9 +37,8 @@ class Family:
         self.root = root
         self.tracers: list[Tracer] = []
         self._reaper = reaper
-        self._out = out
         self._catch = catch
-        self._printer_for = printer_for
+        self._reporter_for = reporter_for
         self._on_detach = on_detach
         self._via_seccomp = via_seccomp
         self._follows_children = catch.syscalls is not None
@@ -56,14 +46,12 @@ class Family:
         self.add(root)
 
     def add(self, tracer: Tracer) -> None:
-        """Print ``tracer``'s events, and trace its process with the command's catchpoints."""
+        """Print ``tracer``'s events (its calls among them), and trace its process with the command's catchpoints."""
         self.tracers.append(tracer)
         self._catch.apply(tracer, via_seccomp=self._via_seccomp)
-        catches = Catches(tracer, self._out, self._on_detach, may_detach=not self._via_seccomp)
-        printer = self._printer_for(tracer)
-        printer.more = catches.line  # syscall lines keep their place among the thread events
-        tracer.subscribe(printer)
-        tracer.subscribe(catches)
+        reporter = self._reporter_for(tracer.pid)
+        tracer.subscribe(reporter)
+        tracer.subscribe(Catches(tracer, reporter, self._on_detach, may_detach=not self._via_seccomp))
         if self._follows_children:
             tracer.follow_fork = FollowFork.BOTH
             tracer.subscribe(functools.partial(self._on_events, tracer))

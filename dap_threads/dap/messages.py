@@ -24,8 +24,12 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
-    #: whether the client answers the ``startDebugging`` reverse request (followFork "both")
-    supportsStartDebuggingRequest: bool | None = None
+    #: the client answers runInTerminal (launch with console: integratedTerminal/externalTerminal)
+    supportsRunInTerminalRequest: bool = False
+    #: the client shows progressStart/progressUpdate/progressEnd
+    supportsProgressReporting: bool = False
+    #: the client answers the ``startDebugging`` reverse request (followFork "both")
+    supportsStartDebuggingRequest: bool = False
 
 
 @attrs.define
@@ -52,6 +56,9 @@ class LaunchArguments:
     env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
+    #: where the program's stdin/stdout/stderr are: "internalConsole" (output events, no stdin),
+    #: "integratedTerminal" or "externalTerminal" (the editor's terminal, through runInTerminal)
+    console: str | None = None
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
     #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
@@ -73,6 +80,42 @@ class StackTraceArguments:
     threadId: int
     startFrame: int | None = None
     levels: int | None = None
+
+
+@attrs.define
+class SourceArguments:
+    #: required by the spec, though a client that sends ``source.path`` may leave it 0
+    sourceReference: int = 0
+    source: Source | None = None
+
+
+@attrs.define
+class ModulesArguments:
+    startModule: int | None = None
+    moduleCount: int | None = None
+
+
+@attrs.define
+class ReadMemoryArguments:
+    memoryReference: str
+    count: int
+    offset: int | None = None
+
+
+@attrs.define
+class DisassembleArguments:
+    memoryReference: str
+    instructionCount: int
+    offset: int | None = None
+    instructionOffset: int | None = None
+    resolveSymbols: bool | None = None
+
+
+@attrs.define
+class EvaluateArguments:
+    expression: str
+    frameId: int | None = None
+    context: str | None = None
 
 
 @attrs.define
@@ -120,15 +163,28 @@ class ExceptionInfoArguments:
 
 
 @attrs.define
-class EvaluateArguments:
-    expression: str
-    frameId: int | None = None
-    context: str | None = None
+class NoArguments:
+    pass
+
+
+# ----- reverse requests (adapter -> client) --------------------------------
 
 
 @attrs.define
-class NoArguments:
-    pass
+class RunInTerminalRequestArguments:
+    args: list[str]
+    cwd: str
+    kind: str | None = None
+    title: str | None = None
+    env: dict[str, str | None] | None = None
+
+
+@attrs.define
+class StartDebuggingRequestArguments:
+    """The reverse request ``startDebugging``: the client starts a new session of our type."""
+
+    configuration: dict[str, Any]
+    request: str  # "launch" or "attach"
 
 
 # ----- bodies (adapter -> client) -----------------------------------------
@@ -149,6 +205,7 @@ class ThreadsResponseBody:
 class Source:
     name: str | None = None
     path: str | None = None
+    sourceReference: int | None = None
     presentationHint: str | None = None
 
 
@@ -199,6 +256,60 @@ class VariablesResponseBody:
 
 
 @attrs.define
+class Module:
+    id: str
+    name: str
+    path: str | None = None
+    isUserCode: bool | None = None
+    symbolStatus: str | None = None
+    symbolFilePath: str | None = None
+    addressRange: str | None = None
+
+
+@attrs.define
+class ModulesResponseBody:
+    modules: list[Module]
+    totalModules: int | None = None
+
+
+@attrs.define
+class SourceResponseBody:
+    content: str
+    mimeType: str | None = None
+
+
+@attrs.define
+class ReadMemoryResponseBody:
+    address: str
+    unreadableBytes: int | None = None
+    data: str | None = None
+
+
+@attrs.define
+class DisassembledInstruction:
+    address: str
+    instruction: str
+    instructionBytes: str | None = None
+    symbol: str | None = None
+    location: Source | None = None
+    line: int | None = None
+    column: int | None = None
+    presentationHint: str | None = None
+
+
+@attrs.define
+class DisassembleResponseBody:
+    instructions: list[DisassembledInstruction]
+
+
+@attrs.define
+class EvaluateResponseBody:
+    result: str
+    variablesReference: int  # required by the spec even when 0 (nothing to expand)
+    type: str | None = None
+
+
+@attrs.define
 class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
@@ -240,21 +351,6 @@ class ExceptionInfoResponseBody:
     details: ExceptionDetails | None = None
 
 
-@attrs.define
-class EvaluateResponseBody:
-    result: str
-    variablesReference: int  # required by the spec even when 0 (nothing to expand)
-    type: str | None = None
-
-
-@attrs.define
-class StartDebuggingRequestArguments:
-    """The reverse request ``startDebugging``: the client starts a new session of our type."""
-
-    configuration: dict[str, Any]
-    request: str  # "launch" or "attach"
-
-
 # ----- event bodies ---------------------------------------------------------
 
 
@@ -280,6 +376,12 @@ class ContinuedEventBody:
 
 
 @attrs.define
+class ModuleEventBody:
+    reason: str  # "new", "changed", "removed"
+    module: Module
+
+
+@attrs.define
 class ExitedEventBody:
     exitCode: int
 
@@ -300,9 +402,33 @@ class ProcessEventBody:
 
 
 @attrs.define
+class ProgressStartEventBody:
+    progressId: str
+    title: str
+    cancellable: bool | None = None
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressUpdateEventBody:
+    progressId: str
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressEndEventBody:
+    progressId: str
+    message: str | None = None
+
+
+@attrs.define
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 
     id: int
     format: str
     showUser: bool | None = None
+    #: values for the {names} in format, and for an editor that acts on this error's id
+    variables: dict[str, str] | None = None

@@ -1,7 +1,8 @@
 """DAP messages in and out of one connection: requests to the dispatcher, responses and events with ``seq``.
 
 Frames arrive through pygls's reader loop (see ``pygls_bridge``, the only
-module that knows pygls); frames leave through :class:`FrameWriter`.
+module that knows pygls); frames leave through :class:`FrameWriter`. The
+client's responses to our own (reverse) requests go to ``reverse``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from .converter import converter as dap_converter
 from .messages import ErrorMessage
 from .pygls_bridge import FramedTransport
+from .reverse import ReverseRequests
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +67,6 @@ class FrameWriter:
             self._transport.close()
 
 
-class ReverseRequestFailed(Exception):
-    """A request the adapter sent the client (``startDebugging``) failed, or got no answer."""
-
-
 class DAPProtocol(FramedTransport):
     """Reads DAP requests, writes responses and events with increasing ``seq``; sends reverse requests."""
 
@@ -78,11 +76,17 @@ class DAPProtocol(FramedTransport):
         self._frames: FrameWriter | None = None
         self.on_request: Callable[[dict[str, Any]], None] = lambda message: None
         self.on_message_sent: Callable[[dict[str, Any]], None] | None = None
-        #: reverse requests awaiting the client's response, by our seq
-        self._awaiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: requests we send to the client (runInTerminal, startDebugging) and their answers
+        self.reverse = ReverseRequests(self.send_reverse_request)
 
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
+
+    def flush(self) -> None:
+        """Write what is queued now, not at the end of this loop iteration: for progress events sent
+        from work that does not yield to the loop until it is done."""
+        if self._frames is not None:
+            self._frames.flush()
 
     # ----- incoming -------------------------------------------------------
 
@@ -96,7 +100,8 @@ class DAPProtocol(FramedTransport):
         if kind == "request":
             self.on_request(message)
         elif kind == "response":
-            self._on_response(message)
+            if not self.reverse.on_response(message):
+                log.warning("ignored a response to no request of ours in flight: %.200s", message)
         else:
             # Without type: request we cannot tell what was meant, but a seq
             # and a command are enough to answer it, so the client is not left waiting.
@@ -104,35 +109,6 @@ class DAPProtocol(FramedTransport):
                 self.on_request(message)
             else:
                 log.error("ignored a DAP message with type %r (expected 'request'): %.200s", kind, message)
-
-    def _on_response(self, message: dict[str, Any]) -> None:
-        waiter = self._awaiting.pop(message.get("request_seq"), None)  # type: ignore[arg-type]
-        if waiter is None:
-            log.warning("ignored a response to no request of ours: %.200s", message)
-        elif not waiter.done():
-            waiter.set_result(message)
-
-    # ----- reverse requests (DAP "Reverse Requests": runInTerminal, startDebugging) ---------------
-
-    def send_reverse_request(self, command: str, arguments: Any) -> asyncio.Future[dict[str, Any]]:
-        """Send ``command`` to the client; the future gets its response (``success`` may be false).
-
-        It fails with ReverseRequestFailed if the connection ends first.
-        """
-        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        seq = self._send_data({"type": "request", "command": command, "arguments": _plain(arguments)})
-        if seq is None:
-            waiter.set_exception(ReverseRequestFailed(f"no connection to send {command!r} on"))
-        else:
-            self._awaiting[seq] = waiter
-        return waiter
-
-    def connection_lost_for_requests(self) -> None:
-        """The client is gone: no reverse request will be answered."""
-        waiters, self._awaiting = self._awaiting, {}
-        for waiter in waiters.values():
-            if not waiter.done():
-                waiter.set_exception(ReverseRequestFailed("the client disconnected before answering"))
 
     # ----- outgoing -------------------------------------------------------
 
@@ -142,15 +118,33 @@ class DAPProtocol(FramedTransport):
             message["body"] = _plain(body)
         self._send_data(message)
 
+    def send_reverse_request(self, command: str, arguments: Any = None) -> int:
+        """Send a (reverse) request to the client; returns its seq. ``reverse.request`` awaits the answer."""
+        message: dict[str, Any] = {"type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = _plain(arguments)
+        return self._send_data(message)
+
     def send_response(self, request_seq: int, command: str, body: Any = None) -> None:
         message: dict[str, Any] = {"type": "response", "request_seq": request_seq, "success": True, "command": command}
         if body is not None:
             message["body"] = _plain(body)
         self._send_data(message)
 
-    def send_error(self, request_seq: int, command: str, text: str, *, show_user: bool = True) -> None:
+    def send_error(
+        self,
+        request_seq: int,
+        command: str,
+        text: str,
+        *,
+        show_user: bool = True,
+        error_id: int = 1,
+        variables: dict[str, str] | None = None,
+    ) -> None:
         # The spec's ErrorResponse requires a body; its error.format is what
         # VS Code shows, and `message` is the short form other clients show.
+        # VS Code fills {name} in the format from variables; our texts name none, so it shows them as they are.
+        error = ErrorMessage(id=error_id, format=text, showUser=show_user, variables=variables)
         self._send_data(
             {
                 "type": "response",
@@ -158,16 +152,15 @@ class DAPProtocol(FramedTransport):
                 "success": False,
                 "command": command,
                 "message": text,
-                "body": {"error": _plain(ErrorMessage(id=1, format=text, showUser=show_user))},
+                "body": {"error": _plain(error)},
             }
         )
 
-    def _send_data(self, data: Any) -> int | None:
-        """Write one message; its seq (None if there is no transport)."""
+    def _send_data(self, data: Any) -> int:
+        self._seq += 1
         if self._frames is None:
             log.error("no transport to send %.200s", data)
-            return None
-        self._seq += 1
+            return self._seq
         message = {"seq": self._seq, **data}
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         if log.isEnabledFor(logging.DEBUG):

@@ -19,12 +19,34 @@ Handler = Callable[..., Awaitable[Any]]
 
 
 class RequestError(Exception):
-    """Answer the request with ``success: false`` and this message (for a person to read)."""
+    """Answer the request with ``success: false`` and this message (for a person to read).
 
-    def __init__(self, message: str, *, show_user: bool = True) -> None:
+    ``error_id`` and ``variables`` go into the response's ``body.error`` (the spec's
+    Message): an editor that knows the id can offer a way out (see ``ErrorIds``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        show_user: bool = True,
+        error_id: int = 1,
+        variables: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.show_user = show_user
+        self.error_id = error_id
+        self.variables = variables
+
+
+class ErrorIds:
+    """``body.error.id`` of error responses an editor may act on (1: any other error)."""
+
+    #: the kernel refused to let us trace the process; variables: pid, cause ("user", "ptrace_scope",
+    #: "capability"), scope (Yama's ptrace_scope, "" without Yama), user (the adapter's user name),
+    #: rootCommand (the command that runs this adapter as root for that user)
+    PTRACE_PERMISSION = 2001
 
 
 @attrs.frozen

@@ -25,9 +25,10 @@ from ..access.peer import Peer, ourselves, peer_of
 from ..wakeup import quiet_wakeup_fd
 from .converter import make_converter
 from .dispatch import Dispatcher
-from .framing import FrameReader, stream_reader
+from .framing import FrameReader
 from .protocol import DAPProtocol, FrameWriter
 from .pygls_bridge import new_transport, read_frames
+from .stdio import open_stdio
 
 log = logging.getLogger(__name__)
 
@@ -79,32 +80,28 @@ async def serve_connection(
         stop.set()
         reading.cancel()
         ended.cancel()
+        protocol.reverse.close()
         dispatcher.close()
-        protocol.connection_lost_for_requests()
         try:
             await session.close()
         finally:
             writer.close()
 
 
-async def serve_stdio(make_session: SessionFactory) -> None:
+async def serve_stdio(make_session: SessionFactory, wire: tuple[int, int]) -> None:
+    """Serve the client on ``wire``, the copies of stdin and stdout that ``stdio.claim_stdio`` made."""
     loop = asyncio.get_running_loop()
-    # Keep fds 0 and 1 for the wire, and point them elsewhere for everyone
-    # else: a stray print() or a C library writing to stdout would corrupt it.
-    wire_in = os.fdopen(os.dup(0), "rb", buffering=0)
-    wire_out = os.fdopen(os.dup(1), "wb", buffering=0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    reader, transport = await open_stdio(loop, wire)
+    # Keep copies of fds 0 and 1 for the wire, and point them elsewhere for
+    # everyone else: a stray print() or a C library writing to stdout would corrupt it.
+    devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-
-    reader = stream_reader(loop)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), wire_in)
-    except ValueError:  # a regular file: asyncio cannot poll it, so a thread reads it
-        _feed_from_thread(loop, reader, wire_in.fileno())
-    transport, _ = await loop.connect_write_pipe(asyncio.Protocol, wire_out)
+        os.dup2(2, 1)
+    except OSError:  # stderr is closed too
+        os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = sys.stderr
     await _with_shutdown_signals(serve_connection(reader, transport, make_session))
 
 
@@ -207,15 +204,3 @@ async def _with_shutdown_signals(work: Awaitable[None]) -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-
-
-def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int) -> None:
-    def pump() -> None:
-        while True:
-            data = os.read(fd, 65536)
-            if not data:
-                loop.call_soon_threadsafe(reader.feed_eof)
-                return
-            loop.call_soon_threadsafe(reader.feed_data, data)
-
-    threading.Thread(target=pump, name="stdin-reader", daemon=True).start()

@@ -84,8 +84,9 @@ class AllStopped:
 
 @attrs.frozen
 class ProcessExited:
-    exit_code: int
+    exit_code: int  # the exit status, or 128 + the signal that killed it (as a shell reports it)
     description: str
+    signal: int | None = None  # the signal that killed it, if one did
 
 
 @attrs.frozen

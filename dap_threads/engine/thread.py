@@ -16,17 +16,39 @@ class TracedThread:
     after (see ``Tracer._deliver_then_hold``).
     """
 
-    __slots__ = ("creator", "exit_announced", "group_stop", "stopped", "tid", "vfork_wait", "want_running")
+    __slots__ = (
+        "_stopped",
+        "creator",
+        "exit_announced",
+        "group_stop",
+        "stop_serial",
+        "tid",
+        "vfork_wait",
+        "want_running",
+    )
 
     def __init__(self, tid: int, creator: int | None, want_running: bool) -> None:
         self.tid = tid
         self.creator = creator
         self.want_running = want_running
-        self.stopped = False
+        self._stopped = False
+        #: counts the thread's ptrace-stops: what was read from a stopped thread
+        #: (its stack, its registers) holds while this number stays the same
+        self.stop_serial = 0
         self.group_stop = False
         self.exit_announced = False
         #: asleep in vfork until its child execs or exits: it cannot stop, nor run code (``vfork``)
         self.vfork_wait = False
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @stopped.setter
+    def stopped(self, value: bool) -> None:
+        if value and not self._stopped:
+            self.stop_serial += 1
+        self._stopped = value
 
     def leave_stop(self, signal: int = 0, request: int = ptrace.PTRACE_CONT) -> None:
         """Leave the ptrace-stop, delivering ``signal`` (man 2 ptrace, "Signal-delivery-stop":

@@ -156,7 +156,7 @@ class Tracer:
             self._deliver_then_hold(thread, number)
             return
         thread.stopped = True
-        thread.vfork_wait = False
+        thread.vfork_wait = False  # any stop reported means it has left a vfork sleep (``vfork``)
         thread.group_stop = kind is Kind.GROUP_STOP
         if kind is Kind.CLONE:
             self._on_clone(thread)
@@ -205,7 +205,8 @@ class Tracer:
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
         self.threads.clear()
-        self.exit = ProcessExited(code, exit_description(status))
+        killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        self.exit = ProcessExited(code, exit_description(status), killed_by)
         self.emit(self.exit)
         self._finish()
 

@@ -55,10 +55,13 @@ FILTERS = [
 ]
 
 
+# Settings kept for the program: a client may send them before its attach or launch (which carries
+# the token), and a program they act on exists only once the connection was admitted.
 @request(
     "setExceptionBreakpoints",
     m.SetExceptionBreakpointsArguments,
     capabilities={"exceptionBreakpointFilters": converter.unstructure(FILTERS), "supportsExceptionFilterOptions": True},
+    acts_on_process=False,
 )
 async def set_exception_breakpoints(
     session: Session, args: m.SetExceptionBreakpointsArguments

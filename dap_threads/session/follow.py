@@ -34,8 +34,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..dap import messages as m
-from ..dap.protocol import ReverseRequestFailed
 from ..dap.requests import RequestError
+from ..dap.reverse import ReverseRequestError
 from ..dap.server import listening_port, start_loopback_server
 from ..engine import procfs
 from ..engine.events import ChildHeld, Exec, ForkCaught, ProcessExited, ThreadExited
@@ -81,7 +81,7 @@ class Following:
 
     def set_mode(self, mode: FollowFork) -> str:
         """Switch mode (at any time); returns what gdb would say."""
-        if mode is FollowFork.BOTH and not self.session.client_supports_start_debugging:
+        if mode is FollowFork.BOTH and not self.session.client.supportsStartDebuggingRequest:
             self.fork_mode = FollowFork.PARENT
             self.session.send_output(
                 'dap-threads: followFork "both" needs a client that starts child debug sessions '
@@ -123,7 +123,7 @@ class Following:
             )
         if mode is FollowFork.ASK:
             raise RequestError("follow takes parent, child or both")
-        if mode is FollowFork.BOTH and not self.session.client_supports_start_debugging:
+        if mode is FollowFork.BOTH and not self.session.client.supportsStartDebuggingRequest:
             raise RequestError("this client cannot start a child debug session (no supportsStartDebuggingRequest)")
         child.follow(mode)
         return {
@@ -193,20 +193,15 @@ class Following:
         session.loop.call_later(CHILD_SESSION_SECONDS, self._give_up, child)
         try:
             port = await self._port_for_children()
-            response = await asyncio.wait_for(
-                session.protocol.send_reverse_request(
-                    "startDebugging",
-                    m.StartDebuggingRequestArguments(
-                        configuration=self._child_configuration(child, port), request="attach"
-                    ),
-                ),
-                CHILD_SESSION_SECONDS,
-            )
-        except (TimeoutError, ReverseRequestFailed, OSError) as exc:
-            self._let_go(child, f"the client did not start its debug session ({exc or 'no answer'})")
+        except OSError as exc:
+            self._let_go(child, f"no port for its debug session to connect to ({exc.strerror or exc})")
             return
-        if not response.get("success"):
-            self._let_go(child, f"the client refused to start its debug session: {response.get('message')}")
+        configuration = self._child_configuration(child, port)
+        arguments = m.StartDebuggingRequestArguments(configuration=configuration, request="attach")
+        try:
+            await session.protocol.reverse.request("startDebugging", arguments, timeout=CHILD_SESSION_SECONDS)
+        except ReverseRequestError as exc:
+            self._let_go(child, str(exc))
 
     def _child_configuration(self, child: ForkedChild, port: int) -> dict[str, Any]:
         name = procfs.process_name(child.pid) or "process"
@@ -271,7 +266,9 @@ class Following:
 
     def _untraced_exit(self, pid: int, status: int) -> None:
         _, code = classify(status)
-        self.session.loop.create_task(self.session.program_ended(ProcessExited(code, exit_description(status))))
+        killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        ended = ProcessExited(code, exit_description(status), killed_by)
+        self.session.loop.create_task(self.session.program_ended(ended))
 
 
 #: The loopback server for child sessions of stdio sessions: one per adapter process, opened on first need.

@@ -15,7 +15,7 @@ async def initialize(session: Session, args: m.InitializeArguments) -> dict[str,
     if session.initialized:
         raise RequestError("'initialize' was already sent in this session; send it once, first")
     session.initialized = True
-    session.client_supports_start_debugging = bool(args.supportsStartDebuggingRequest)
+    session.client = args
     session.after_response(lambda: session.protocol.send_event("initialized"))
     # Only what a registered handler declared: nothing advertised is missing.
     return capabilities()

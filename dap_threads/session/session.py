@@ -18,6 +18,7 @@ from typing import Any
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap import messages as m
+from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine import procfs
@@ -26,6 +27,7 @@ from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
+from .callstacks import CallStacks
 from .catch_settings import Catchpoints
 from .events import translate
 from .follow import Following
@@ -57,10 +59,11 @@ class Session:
         self.tracer: Tracer | None = None
         self.launched = False
         self.frames = FrameIds()
+        self.stacks = CallStacks(protocol.send_event, loop)
+        #: what the client said of itself in ``initialize`` (its capabilities, lines and columns from 1, ...)
+        self.client: InitializeArguments = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
-        #: from initialize: whether the client starts child sessions (followFork "both")
-        self.client_supports_start_debugging = False
         #: the token this connection's attach/launch brought, handed on to child sessions
         self.token: str | None = None
         self.following = Following(self)
@@ -132,11 +135,18 @@ class Session:
         tracer.subscribe(self.on_engine_events)
         self.following.apply(tracer)
         self.catchpoints.apply(tracer)
+        # Its modules, once the client knows the attach or launch succeeded.
+        self.after_response(lambda: self.stacks.start(tracer.pid))
+
+    def forget_stop(self) -> None:
+        """The program runs again: frame ids, variable references and stacks of this stop expire."""
+        self.frames.clear()
+        self.stacks.forget_stop()
 
     def resuming(self) -> None:
-        """The program is about to run: stop-bound references expire, an "ask" stop follows the parent."""
+        """The whole program is about to run: what this stop showed expires, an "ask" stop follows the parent."""
         self.following.before_resume()
-        self.frames.clear()
+        self.forget_stop()
         self.last_stop = None
 
     def stop_program(self, tracer: Tracer, reason: str) -> None:
@@ -210,8 +220,10 @@ class Session:
             elif isinstance(event, ChildHeld):
                 self.following.on_child_held(event)
             elif isinstance(event, Exec):
-                self.frames.clear()
+                self.forget_stop()
                 self.following.on_exec(event)
+                if self.following.follow_exec:
+                    self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
             elif isinstance(event, ChildDetached):
                 # gdb's words (detach-on-fork): the child runs untraced.
                 self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
@@ -228,8 +240,10 @@ class Session:
     def _send_stopped(self, stop: AllStopped) -> None:
         if self.tracer is None or self.tracer.exit is not None:
             return
-        self.frames.clear()
+        self.forget_stop()
         self.last_stop = stop
+        # DAP: a frame's moduleId names a module the client was told of; tell it first.
+        self.stacks.sync_modules()
         self.send_translated(stop)
 
     async def program_ended(self, exit: ProcessExited) -> None:
@@ -245,6 +259,7 @@ class Session:
         if self._terminated:
             return
         self._terminated = True
+        self.stacks.close()
         if exit is not None:
             self.send_translated(exit)
         self.protocol.send_event("terminated")
@@ -270,5 +285,6 @@ class Session:
                     log.error("launched program %d did not die after SIGKILL", tracer.pid)
             else:
                 await tracer.detach()
+        self.stacks.close()
         for pump in self.pumps:
             pump.close()

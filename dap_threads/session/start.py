@@ -9,18 +9,24 @@ adapter holds (followFork "both": the child session the client started on
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..dap import messages as m
-from ..dap.requests import RequestError, request
+from ..dap.requests import ErrorIds, RequestError, request
+from ..engine.attach import PROGRESS_ABOVE_THREADS
 from ..engine.attach import attach as engine_attach
 from ..engine.errors import EngineError
 from ..engine.events import AllStopped
 from ..engine.fork import held_child
+from ..engine.launch import Launched
 from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
+from ..engine.permission import PermissionDenied, root_adapter_command, user_name
 from ..engine.run_as import RunAs
+from .progress import Progress
 from .session import Session
+from .terminal import launch_in_terminal, terminal_kind
 
 
 @request("attach", m.AttachArguments)
@@ -39,10 +45,15 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
         else:
             session.when_configured(tracer.resume)
         return None
+    progress = AttachProgress(session, pid)
     try:
-        tracer = engine_attach(pid, session.reaper, session.loop)
+        tracer = engine_attach(pid, session.reaper, session.loop, progress)
     except EngineError as exc:
+        progress.end("failed")
+        if isinstance(exc, PermissionDenied):
+            raise permission_error(exc) from None
         raise RequestError(str(exc) + _child_session_hint(args)) from None
+    progress.end(f"{len(tracer.live_threads())} threads")
     session.start_tracing(tracer, launched=False)
     session.send_process_event(pid, "attach")
     if args.stopOnAttach:
@@ -54,20 +65,8 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
     session.following.configure(args.followFork, args.followExec)
-    run_as = _launch_user(session)
-    try:
-        launched = await engine_launch(
-            args.program,
-            args.args,
-            cwd=args.cwd,
-            env=args.env,
-            capture_output=True,
-            reaper=session.reaper,
-            loop=session.loop,
-            run_as=run_as,
-        )
-    except EngineError as exc:
-        raise RequestError(str(exc)) from None
+    kind = terminal_kind(session, args)
+    launched = await (launch_in_terminal(session, args, kind) if kind is not None else _launch_here(session, args))
     tracer = launched.tracer
     session.start_tracing(tracer, launched=True)
     for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr")):
@@ -80,6 +79,46 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     else:
         session.when_configured(tracer.resume)
     return None
+
+
+async def _launch_here(session: Session, args: m.LaunchArguments) -> Launched:
+    """Fork and exec the program ourselves: its output becomes output events, its stdin is empty."""
+    run_as = _launch_user(session)
+    try:
+        return await engine_launch(
+            args.program,
+            args.args,
+            cwd=args.cwd,
+            env=args.env,
+            capture_output=True,
+            reaper=session.reaper,
+            loop=session.loop,
+            run_as=run_as,
+        )
+    except EngineError as exc:
+        raise RequestError(str(exc)) from None
+
+
+class AttachProgress:
+    """Progress events while attaching to a process of more than PROGRESS_ABOVE_THREADS threads."""
+
+    def __init__(self, session: Session, pid: int) -> None:
+        self._session = session
+        self._pid = pid
+        self._progress: Progress | None = None
+
+    def __call__(self, seized: int, found: int) -> None:
+        if self._progress is None:
+            if found <= PROGRESS_ABOVE_THREADS:
+                return
+            self._progress = Progress(
+                self._session, f"Attaching to process {self._pid}", total=found, message=f"{found} threads"
+            )
+        self._progress.update(seized, f"{seized} of {found} threads", total=found)
+
+    def end(self, message: str) -> None:
+        if self._progress is not None:
+            self._progress.end(message)
 
 
 def _child_session_hint(args: m.AttachArguments) -> str:
@@ -108,6 +147,21 @@ def _launch_user(session: Session) -> RunAs | None:
         ),
     )
     return run_as
+
+
+def permission_error(exc: PermissionDenied) -> RequestError:
+    """The kernel's refusal, marked for an editor that offers a way out (restart the adapter as root, ...)."""
+    return RequestError(
+        str(exc),
+        error_id=ErrorIds.PTRACE_PERMISSION,
+        variables={
+            "pid": str(exc.pid),
+            "cause": exc.cause,
+            "scope": "" if exc.scope is None else str(exc.scope),
+            "user": user_name(os.geteuid()) or str(os.geteuid()),
+            "rootCommand": root_adapter_command(os.geteuid()),
+        },
+    )
 
 
 def _refuse_second_program(session: Session) -> None:

@@ -3,15 +3,17 @@
 Shown for the frames of the thread that caught the call (``last_stop``):
 its name and number, whether this is the entry or the exit, the call as a
 person reads it, each argument register, and at the exit the return value
-(an error's name and text). It follows the scope-provider shape (``kind``,
-``scope``, ``variables``) so that it can join a list of providers.
+(an error's name and text). A scope provider (``scopes``): it comes after
+"Registers".
 """
 
 from __future__ import annotations
 
 from ..dap import messages as m
 from ..engine.events import SyscallCaught
+from . import registers_scope  # noqa: F401  (registered first: Registers is listed before Syscall)
 from .frames import FrameRef
+from .scopes import scope_provider
 from .session import Session
 
 
@@ -49,4 +51,4 @@ def _rows(caught: SyscallCaught) -> list[tuple[str, str]]:
     return rows
 
 
-SYSCALL_SCOPE = SyscallScope()
+scope_provider(SyscallScope())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-from dap_client import DapClient, Message
+from dap_client import DapClient, Message, ReverseRefusal
 from procs import program, thread_states
 
 
@@ -80,7 +82,7 @@ def initialize(client: DapClient, *, start_debugging: bool = True) -> None:
     client.wait_event("initialized")
 
 
-def serve_child_session(parent: DapClient, request: Message) -> DapClient:
+def serve_child_session(request: Message) -> DapClient:
     """Start the child session a startDebugging request asks for, as a client does: a new connection
     to the adapter the configuration names (``debugServer``), initialize, attach, configurationDone."""
     from dap_client import tcp_client
@@ -91,6 +93,60 @@ def serve_child_session(parent: DapClient, request: Message) -> DapClient:
     child = tcp_client(configuration.pop("debugServer"))
     initialize(child)
     child.ok("attach", configuration)
-    parent.respond(request)
     child.ok("configurationDone")
     return child
+
+
+class ChildSessions:
+    """The client's side of followFork "both": answers each ``startDebugging`` the adapter sends
+    ``parent``, on the test client's reverse-request thread (``DapClient.reverse_handlers``).
+
+    The first ``serve`` requests on the wire (all, when None) get their child session (``serve_child_session``),
+    once ``go`` is set when given (the test looks at the request first); later ones are refused
+    with ``refusal``. What went wrong in a handler is kept in ``errors`` for the test to check.
+    """
+
+    def __init__(
+        self,
+        parent: DapClient,
+        *,
+        serve: int | None = None,
+        refusal: str = "no thanks",
+        go: threading.Event | None = None,
+    ) -> None:
+        self.requests: list[Message] = []
+        self.children: list[DapClient] = []
+        self.errors: list[BaseException] = []
+        self._serve = serve
+        self._refusal = refusal
+        self._go = go
+        self._lock = threading.Lock()
+        self._parent = parent
+        parent.reverse_handlers["startDebugging"] = self._answer
+
+    def _answer(self, request: Message) -> None:
+        with self._lock:
+            self.requests.append(request)
+        # Its place on the wire (the handlers run on threads of their own, in no set order).
+        turn = [r["seq"] for r in self._parent.reverse_requests("startDebugging")].index(request["seq"])
+        if self._serve is not None and turn >= self._serve:
+            raise ReverseRefusal(self._refusal)
+        try:
+            if self._go is not None:
+                assert self._go.wait(30), "the test never let the child session start"
+            child = serve_child_session(request)
+        except Exception as exc:
+            self.errors.append(exc)
+            raise ReverseRefusal(f"the child session failed: {exc}") from None
+        with self._lock:
+            self.children.append(child)
+        return None
+
+    def wait_for(self, count: int, timeout: float = 60) -> list[DapClient]:
+        """The first ``count`` child sessions, once started (fewer if they do not come in time)."""
+        deadline = time.monotonic() + timeout
+        while len(self.children) < count and not self.errors and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not self.errors, self.errors
+        with self._lock:
+            return list(self.children)

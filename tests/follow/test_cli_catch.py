@@ -9,6 +9,7 @@ threads held, stalls the program.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,7 +18,8 @@ import sys
 from procs import REPO, program, tracer_pid, wait_until
 from reliability_support import untraced
 
-LINE = r"^\d\d:\d\d:\d\d\.\d{3} \[(\d+) ([^\]]+)\] "
+MARKED = r"^\[dap-threads\] "
+LINE = MARKED + r"\d\d:\d\d:\d\d\.\d{3} \[(\d+) ([^\]]+)\] "
 
 
 def cli(*args: str, stdin: str = "", timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -56,7 +58,7 @@ def test_run_syscalls_follows_forked_children_which_inherit_the_filter():
     expected = untraced("forker", 2, "thread")
     done = cli("run", "--syscalls", "execve,exit_group", "--", program("forker"), "2", "thread")
     assert done.returncode == 0, done.stderr
-    program_lines = [line for line in done.stdout.splitlines() if not re.match(r"^\d\d:\d\d:\d\d\.\d{3} ", line)]
+    program_lines = [line for line in done.stdout.splitlines() if not re.match(MARKED, line)]
     assert program_lines == expected.stdout.splitlines()
     calls = [line for line in done.stdout.splitlines() if re.match(LINE, line)]
     assert sum(c.endswith("exit_group(11) = ?") for c in calls) == 1
@@ -79,9 +81,9 @@ def test_stop_on_new_thread_asks_shows_the_stacks_and_continues():
     assert len(stops) == 2
     new, creator = stops[0]
     assert f"new thread {new} (seed):" in out and f"its creator {creator} (seed):" in out
-    assert re.search(r"^  #0 ", out, re.M)
+    assert re.search(MARKED + r"  #0 ", out, re.M)
     assert "answer c (continue), s (show the stacks) or d (detach)" in out
-    assert out.count("dap-threads: [c]ontinue, [s]tack, [d]etach? ") == 4
+    assert out.count("[dap-threads] [c]ontinue, [s]tack, [d]etach? ") == 4
     assert out.count("process: ") == 3  # main and the two workers printed: nothing was lost
 
 
@@ -131,3 +133,24 @@ def test_under_the_syscalls_filter_the_prompt_refuses_to_detach():
     assert done.returncode == 0, done.stderr
     assert "cannot detach: the program runs under the --syscalls filter" in done.stdout
     assert "netfiles: opened 1, missing 1, connected 2" in done.stdout
+
+
+def test_run_json_gives_each_call_as_a_syscall_record():
+    done = cli("run", "--json", "--syscalls", "openat", "--", program("netfiles"), "1", "1")
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]  # every line is JSON, the program's output too
+    calls = [r for r in records if r["event"] == "syscall"]
+    hostname = [c for c in calls if '"/etc/hostname"' in c["call"]]
+    assert len(hostname) == 1 and hostname[0]["name"] == "openat" and hostname[0]["thread"].startswith("files-")
+    assert hostname[0]["result"] >= 0 and hostname[0]["resultText"] == str(hostname[0]["result"])
+    missing = [c for c in calls if "/nonexistent/netfiles" in c["call"]]
+    assert len(missing) == 1 and missing[0]["resultText"] == "-1 ENOENT (No such file or directory)"
+    assert any(r["event"] == "output" and "netfiles: opened 1" in r["text"] for r in records)
+
+
+def test_the_prompt_reads_only_its_answer_and_the_program_gets_the_rest_of_stdin():
+    # echo_stdin's reader thread is the new thread: held before it reads, it then copies what is left of stdin.
+    done = cli("run", "--stop-on-new-thread", "--", program("echo_stdin"), stdin="c\nhello\nworld\n")
+    assert "stopped thread" in done.stdout, done.stdout
+    assert "hello\nworld\n" in done.stdout and "echo_stdin: 12 bytes, 2 lines" in done.stderr, (done.stdout, done.stderr)
+    assert done.returncode == 2

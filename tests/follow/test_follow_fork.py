@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
+import threading
 
 import pytest
 from dap_client import AdapterProcess
-from follow_support import continue_, initialize, next_stop, serve_child_session, start, stdout_lines
+from follow_support import ChildSessions, continue_, initialize, next_stop, start, stdout_lines
 from procs import tracer_pid, wait_until
 from reliability_support import assert_exactly_once, finish, untraced
 
@@ -72,25 +72,15 @@ def test_child_mode_follows_the_first_child_and_the_parent_runs_on_untraced(dap,
     assert_exactly_once(dap, ended=True)
 
 
-def _collect_child_sessions(parent, count, timeout=60):
-    children = []
-    deadline = time.monotonic() + timeout
-    while len(children) < count and time.monotonic() < deadline:
-        requests = parent.reverse_requests("startDebugging")
-        for request in requests[len(children) :]:
-            children.append(serve_child_session(parent, request))
-        time.sleep(0.05)
-    return children
-
-
 def test_both_mode_opens_a_session_per_child_each_held_until_its_session_attaches(adapter):
     # Forks from a non-main thread while two other threads keep creating threads.
     expected = untraced("forker", 2, "thread", 200, 2)
     parent = adapter.client
     initialize(parent)
+    sessions = ChildSessions(parent)
     pid = start(parent, "forker", [2, "thread", 200, 2], followFork="both")
-    children = _collect_child_sessions(parent, 4)  # two forks, posix_spawn's vfork child, the vfork child
-    assert len(children) == 4, parent.reverse_requests()
+    children = sessions.wait_for(4)  # two forks, posix_spawn's vfork child, the vfork child
+    assert len(children) == 4, sessions.requests
     assert parent.wait_event("exited", timeout=60)["body"]["exitCode"] == 0
     parent.wait_event("terminated")
     assert stdout_lines(parent) == expected.stdout.splitlines()
@@ -122,16 +112,12 @@ def test_a_child_whose_session_is_refused_is_let_go(adapter):
     expected = untraced("forker", 1)
     parent = adapter.client
     initialize(parent)
+    sessions = ChildSessions(parent, serve=0, refusal="no thanks")
     start(parent, "forker", [1], followFork="both")
-    answered = 0
-    while not parent.events("exited"):
-        for request in parent.reverse_requests("startDebugging")[answered:]:
-            parent.respond(request, success=False, message="no thanks")
-            answered += 1
-        time.sleep(0.05)
     assert parent.wait_event("exited", timeout=60)["body"]["exitCode"] == 0
     assert stdout_lines(parent) == expected.stdout.splitlines()
-    assert answered == 3 and console(parent).count("runs untraced: the client refused") == 3
+    assert len(sessions.requests) == 3
+    assert console(parent).count("runs untraced: the client refused the 'startDebugging' request: no thanks") == 3
 
 
 def test_ask_mode_stops_at_each_fork_and_continue_follows_the_parent(dap):
@@ -185,6 +171,8 @@ def test_the_mode_switches_at_any_time_in_gdbs_words(dap):
 def test_a_child_session_that_reaches_another_adapter_is_told_where_its_child_is(adapter, tmp_path):
     parent = adapter.client
     initialize(parent)
+    go = threading.Event()
+    sessions = ChildSessions(parent, serve=1, refusal="not this one", go=go)  # the spawned children: no session
     start(parent, "forker", [1, "main", 100], followFork="both")
     request = parent.wait_for(lambda m: m.get("command") == "startDebugging", timeout=20, what="startDebugging")
     configuration = request["arguments"]["configuration"]
@@ -197,12 +185,8 @@ def test_a_child_session_that_reaches_another_adapter_is_told_where_its_child_is
         assert f"127.0.0.1:{configuration['debugServer']}" in refused["message"]
     finally:
         other.stop()
-    child = serve_child_session(parent, request)  # the right adapter takes it
+    go.set()  # the right adapter takes it
+    (child,) = sessions.wait_for(1)
     assert child.wait_event("exited", timeout=30)["body"]["exitCode"] == 11
-    answered = 1
-    while not parent.events("exited"):  # the spawned children: no session for them
-        for later in parent.reverse_requests("startDebugging")[answered:]:
-            parent.respond(later, success=False, message="not this one")
-            answered += 1
-        time.sleep(0.05)
     assert parent.wait_event("exited", timeout=60)["body"]["exitCode"] == 0
+    assert len(sessions.requests) == 3

@@ -43,7 +43,9 @@ def test_a_new_thread_stops_every_thread_and_is_held_before_its_first_instructio
         assert not any(line.endswith(f"thread: {tid}") for line in stdout_lines(dap))
         frame = dap.ok("stackTrace", {"threadId": tid})["body"]["stackFrames"][0]
         # Still in libc's clone wrapper, not yet in the program's thread function.
-        assert "libc" in frame["source"]["path"], frame
+        modules = {m["body"]["module"]["id"]: m["body"]["module"]["name"] for m in dap.events("module")}
+        assert modules[frame["moduleId"]].startswith("libc"), (frame, modules)
+        assert "clone" in frame["name"], frame
         info = dap.ok("exceptionInfo", {"threadId": tid})["body"]
         assert info["exceptionId"] == "new thread" and info["breakMode"] == "always"
         assert f"created by seed ({pid})" in info["description"]
@@ -122,4 +124,5 @@ def test_a_new_thread_stop_in_the_middle_of_a_ten_thousand_thread_storm(dap):
     assert dap.wait_event("exited", timeout=120)["body"]["exitCode"] == 0
     assert "".join(stdout_lines(dap)) + "\n" == expected.stdout
     history = assert_exactly_once(dap, ended=True)
-    assert len(history) >= 10000
+    # Lifetimes, not tids: the kernel recycles tids (pid_max 32768), more so on a busy machine.
+    assert sum(reasons.count("started") for reasons in history.values()) >= 10000
