@@ -152,5 +152,8 @@ def test_the_prompt_reads_only_its_answer_and_the_program_gets_the_rest_of_stdin
     # echo_stdin's reader thread is the new thread: held before it reads, it then copies what is left of stdin.
     done = cli("run", "--stop-on-new-thread", "--", program("echo_stdin"), stdin="c\nhello\nworld\n")
     assert "stopped thread" in done.stdout, done.stdout
-    assert "hello\nworld\n" in done.stdout and "echo_stdin: 12 bytes, 2 lines" in done.stderr, (done.stdout, done.stderr)
+    assert "hello\nworld\n" in done.stdout and "echo_stdin: 12 bytes, 2 lines" in done.stderr, (
+        done.stdout,
+        done.stderr,
+    )
     assert done.returncode == 2
