@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIRS := tests/debugclient
 
-.PHONY: setup demo test lint test-py test-js test-e2e testdata bench clean
+.PHONY: setup demo test system-packages lint test-py test-js test-e2e testdata bench clean
 
 setup: $(VENV)/.installed testdata
 
@@ -25,7 +25,12 @@ demo: setup
 	@echo "== dap-threads run: the seed program starts a thread every 300 ms; [dap-threads] marks our lines, the rest is its own =="
 	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500 600
 
-test: lint test-py test-js test-e2e
+test: system-packages lint test-py test-js test-e2e
+
+# The Debian packages the suites use (compilers for the stacks programs, gdb/eu-stack, libc6-dbg,
+# Chromium): installed when root, else listed with the tests that will skip without them.
+system-packages:
+	@bash tests/system-packages.sh
 
 # Seconds: ruff lints and checks the formatting of all Python; mypy --strict checks dap_threads/.
 lint: setup
@@ -33,7 +38,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test-py: setup
+test-py: setup system-packages
 	@echo "== pytest: the adapter and the CLI against real programs, with a 20,000-thread storm (4 to 10 minutes on 2 cores, as busy as the machine is) =="
 	$(PY) -m pytest
 
