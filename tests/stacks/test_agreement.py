@@ -40,9 +40,12 @@ PROGRAMS = [
 ]
 
 #: The least share of frames that must agree, per program and tool (default: 80% with gdb, 60% with
-#: eu-stack). Measured here with gdb: C 94-100%, C++ 94%, Go 89%, Rust 78-79%; eu-stack on Rust ~21%.
+#: eu-stack). Measured here with gdb: C 94-100%, C++ 94%, Go 89%, Rust 78-79% (rustc 1.95) and 70%
+#: (Debian 12's rustc 1.63, whose standard library puts more trait-impl frames on a thread's stack: every one
+#: named ``<Box<F> as FnOnce>::call_once`` by us and ``alloc::boxed::{impl#44}::call_once`` by gdb);
+#: eu-stack on Rust ~21%.
 FLOOR: dict[tuple[str, str], float] = {
-    **{(rust, "gdb"): 0.7 for rust in ("pool-rust", "pool-rust-v0")},
+    **{(rust, "gdb"): 0.65 for rust in ("pool-rust", "pool-rust-v0")},
     **{(rust, "eu-stack"): 0.15 for rust in ("pool-rust", "pool-rust-v0")},
 }
 

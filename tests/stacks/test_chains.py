@@ -146,7 +146,9 @@ def test_rust_names_demangled_legacy_and_v0(build: str) -> None:
     # The standard library's functions are nested in namespaces in Rust's DWARF; their inline frames count too.
     worker = next(frames for frames in thread_stacks(report).values() if "pool::pool::worker_loop" in str(frames))
     inline = [f["function"] for f in worker if f.get("inlined")]
-    assert "std::sys::pal::unix::futex::futex_wait" in inline, inline
+    # Where std keeps its futex wait moved between Rust releases (std::sys::unix:: in 1.63,
+    # std::sys::pal::unix:: in 1.95): any of std's inline futex frames will do.
+    assert [n for n in inline if n.startswith("std::sys::") and "futex" in n], inline
 
 
 def test_tail_call_frames_from_dwarf_call_sites() -> None:
