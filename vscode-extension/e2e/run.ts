@@ -310,6 +310,19 @@ function poolWorker(pid: number): number {
     throw new Error(`no thread of ${pid} waits in futex`);
 }
 
+/** Scroll the Call Stack pane from its top, a row at a time, until a row with ``text`` is rendered
+ * (the pane is a virtual list: rows out of view are not in the page). Rows just above stay in view. */
+async function revealCallStackRow(page: Page, text: string): Promise<void> {
+    const list = page.locator('.debug-call-stack .monaco-list').first();
+    await list.hover();
+    await page.mouse.wheel(0, -2000);
+    await waitFor(`the Call Stack row ${text}`, async () => {
+        if ((await page.locator('.debug-call-stack .monaco-list-row', { hasText: text }).count()) > 0) return true;
+        await page.mouse.wheel(0, 22);
+        return false;
+    });
+}
+
 async function stacksScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
     const target = await startPool();
     const pid = target.pid!;
@@ -328,9 +341,15 @@ async function stacksScenario(context: BrowserContext, base: string, scratch: st
         await threadRow.locator('.monaco-tl-twistie').click();
         // (start_thread and clone3 are subtle: folded under "Show 2 More Stack Frames")
         const chain = ['next_job', 'wait_for_job', 'worker_loop'];
+        // The pane is a virtual list about a dozen rows high, and glibc's tail-call frames push
+        // worker_loop below its edge: read the rows seen while scrolling down two rows at a time.
+        const seen: string[] = [];
         const rows = await waitFor('the worker\'s frames in the Call Stack pane', async () => {
-            const now = await callStackRows(page);
-            return chain.every((name) => now.some((r) => r.includes(name))) && now.some((r) => r.includes('pthread_cond_wait')) ? now : false;
+            for (const r of await callStackRows(page)) if (!seen.includes(r)) seen.push(r);
+            if (chain.every((name) => seen.some((r) => r.includes(name))) && seen.some((r) => r.includes('pthread_cond_wait'))) return seen;
+            await page.locator('.debug-call-stack .monaco-list').first().hover().catch(() => undefined);
+            await page.mouse.wheel(0, 44);
+            return false;
         }).catch(async (err) => {
             check('stacks: clicking a worker thread shows its whole stack', false, `${err}; rows: ${JSON.stringify(await callStackRows(page))}`);
             throw err;
@@ -341,6 +360,7 @@ async function stacksScenario(context: BrowserContext, base: string, scratch: st
         await shot(page, 'stacks-1-worker-stack');
 
         // A frame with source: the editor opens pool.c at the frame's line.
+        await revealCallStackRow(page, 'worker_loop');
         await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'worker_loop' }).first().click();
         const line = fs.readFileSync(POOL_C, 'utf8').split('\n').findIndex((l) => l.includes('LINE:wait_for_job')) + 1;
         try {
