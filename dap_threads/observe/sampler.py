@@ -126,6 +126,11 @@ class Sampler:
     def is_held(self, tid: int) -> bool:
         return self._held_all and tid not in self._released
 
+    @property
+    def all_held(self) -> bool:
+        """The whole program is paused (no single-thread continue since): a sample would read nothing new."""
+        return self._held_all and not self._released
+
     # ----- sampling --------------------------------------------------------------
 
     def sample(self, tids: Iterable[int] | None = None) -> Snapshot:
