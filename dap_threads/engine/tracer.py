@@ -35,6 +35,8 @@ from .waitstatus import Kind, classify, exit_description
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[Event]], None]
+#: Told of each clone while its creator still sits in the PTRACE_EVENT_CLONE stop: (creator, new tid).
+CloneHook = Callable[[TracedThread, int], None]
 
 #: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
 #: the kernel detaches and an attached program must keep running.
@@ -58,6 +60,8 @@ class Tracer:
         self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
+        #: called at each clone before the creator resumes (it must be quick: the creator waits)
+        self.clone_hook: CloneHook | None = None
 
     # ----- listeners and events -------------------------------------------
 
@@ -185,6 +189,8 @@ class Tracer:
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
         self.add_thread(tid, parent.tid, parent.want_running)
+        if self.clone_hook is not None:
+            self.clone_hook(parent, tid)
         if not parent.want_running:
             self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
