@@ -24,6 +24,8 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
+    #: the client refreshes what an `invalidated` event names (VS Code: the thread list, while running)
+    supportsInvalidatedEvent: bool = False
 
 
 @attrs.define
@@ -34,6 +36,14 @@ class AttachArguments:
     stopOnAttach: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: the thread list's names (observe.names), e.g. "{name} ({tid}) · {state} {cpu} {wait}"
+    threadName: str | None = None
+    #: read every thread's state from /proc once a second while the program runs
+    sampleThreads: bool = True
+    #: above this many threads, states in the list are not refreshed while the program runs
+    threadRefreshLimit: int | None = None
+    #: record the creator's stack at each clone (the Thread scope's "created at")
+    creationStacks: bool = True
 
 
 @attrs.define
@@ -46,6 +56,11 @@ class LaunchArguments:
     noDebug: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: as in AttachArguments
+    threadName: str | None = None
+    sampleThreads: bool = True
+    threadRefreshLimit: int | None = None
+    creationStacks: bool = True
 
 
 @attrs.define
@@ -126,6 +141,13 @@ class TerminateArguments:
 @attrs.define
 class NoArguments:
     pass
+
+
+@attrs.define
+class TimelineArguments:
+    """dapThreads.timeline (ours): the timeline so far; with ``follow``, batches as `dapThreads.timeline` events."""
+
+    follow: bool = True
 
 
 # ----- bodies (adapter -> client) -----------------------------------------
@@ -282,6 +304,12 @@ class ContinuedEventBody:
 class ModuleEventBody:
     reason: str  # "new", "changed", "removed"
     module: Module
+
+
+@attrs.define
+class InvalidatedEventBody:
+    areas: list[str] | None = None
+    threadId: int | None = None
 
 
 @attrs.define

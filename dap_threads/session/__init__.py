@@ -15,7 +15,9 @@ from . import (  # noqa: F401  (registers handlers)
     sources,
     stack_trace,
     start,
+    thread_scope,
     threads,
+    timeline_feed,
 )
 from .session import Session
 

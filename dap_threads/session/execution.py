@@ -22,9 +22,10 @@ async def pause(session: Session, args: m.ThreadArguments) -> None:
 async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResponseBody:
     tracer = session.require_tracer()
     session.require_thread(args.threadId)
-    session.forget_stop()
     if args.singleThread:
+        session.resumed(args.threadId)
         tracer.resume(args.threadId)
         return m.ContinueResponseBody(allThreadsContinued=False)
+    session.resumed()
     tracer.resume()
     return m.ContinueResponseBody(allThreadsContinued=True)

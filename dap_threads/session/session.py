@@ -25,8 +25,10 @@ from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
 from .callstacks import CallStacks
+from .creation import CreationSites
 from .events import translate
 from .frames import FrameIds
+from .thread_pane import PaneOptions, ThreadPane
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,10 @@ class Session:
         self.launched = False
         self.frames = FrameIds()
         self.stacks = CallStacks(protocol.send_event, loop)
+        #: the thread list's live names and the timeline (once a program is traced)
+        self.pane: ThreadPane | None = None
+        #: where each thread was created (the creator's stack at the clone)
+        self.creation = CreationSites(self.stacks)
         #: what the client said in `initialize` (lines and columns from 1, ...)
         self.client = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
@@ -104,12 +110,29 @@ class Session:
         for stop in stops:
             self._send_stopped(stop)
 
-    def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
+    def start_tracing(self, tracer: Tracer, *, launched: bool, pane: PaneOptions) -> None:
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
-        # Its modules, once the client knows the attach or launch succeeded.
+        self.pane = ThreadPane(
+            tracer,
+            self.protocol.send_event,
+            pane,
+            attached=not launched,
+            invalidated=self.client.supportsInvalidatedEvent,
+        )
+        # Its modules, once the client knows the attach or launch succeeded; then the list's sampling.
         self.after_response(lambda: self.stacks.start(tracer.pid))
+        self.after_response(self.pane.start)
+        if pane.creation_stacks:
+            tracer.clone_hook = self.creation.on_clone
+            self.after_response(lambda: self.creation.start(tracer.pid))
+
+    def resumed(self, tid: int | None = None) -> None:
+        """The program runs again (``tid``: only that thread): the stop's ids expire, the sampler reads again."""
+        self.forget_stop()
+        if self.pane is not None:
+            self.pane.resumed(None if tid is None else [tid])
 
     def forget_stop(self) -> None:
         """The program runs again: frame ids, variable references and stacks of this stop expire."""
@@ -163,6 +186,7 @@ class Session:
             elif isinstance(event, Exec):
                 self.forget_stop()
                 self.stacks.on_exec()
+                self.creation.on_exec()
             else:
                 message = translate(event)
                 if message is not None:
@@ -195,6 +219,9 @@ class Session:
             return
         self._terminated = True
         self.stacks.close()
+        self.creation.close()
+        if self.pane is not None:
+            self.pane.close()  # the timeline's last batch goes before `exited`
         if exit is not None:
             self._send_translated(exit)
         self.protocol.send_event("terminated")
@@ -219,5 +246,8 @@ class Session:
             else:
                 await tracer.detach()
         self.stacks.close()
+        self.creation.close()
+        if self.pane is not None:
+            self.pane.close()
         for pump in self.pumps:
             pump.close()

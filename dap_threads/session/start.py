@@ -15,17 +15,19 @@ from ..engine.launch import launch as engine_launch
 from ..engine.output import OutputPump
 from ..engine.run_as import RunAs
 from .session import Session
+from .thread_pane import pane_options
 
 
 @request("attach", m.AttachArguments)
 async def attach(session: Session, args: m.AttachArguments) -> None:
     _refuse_second_program(session)
     pid = _pid_argument(args)
+    pane = pane_options(args)
     try:
         tracer = engine_attach(pid, session.reaper, session.loop)
     except EngineError as exc:
         raise RequestError(str(exc)) from None
-    session.start_tracing(tracer, launched=False)
+    session.start_tracing(tracer, launched=False, pane=pane)
     _send_process_event(session, pid, "attach")
     if args.stopOnAttach:
         tracer.stop_all(announce=AllStopped("pause", pid))
@@ -35,6 +37,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 @request("launch", m.LaunchArguments)
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
+    pane = pane_options(args)
     run_as = _launch_user(session)
     try:
         launched = await engine_launch(
@@ -50,7 +53,7 @@ async def launch(session: Session, args: m.LaunchArguments) -> None:
     except EngineError as exc:
         raise RequestError(str(exc)) from None
     tracer = launched.tracer
-    session.start_tracing(tracer, launched=True)
+    session.start_tracing(tracer, launched=True, pane=pane)
     for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr")):
         if fd is not None:
             session.pumps.append(OutputPump(session.loop, fd, stream, session.on_output))
