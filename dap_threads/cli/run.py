@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+import attrs
+
 from ..engine import procfs
 from ..engine.errors import EngineError
 from ..engine.events import ProcessExited
@@ -22,6 +24,7 @@ from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.tracer import Tracer
 from . import interrupts
+from .observing import Observing
 from .report import Reporter, reporter_for
 
 #: How long a program that ignores the signal gets before SIGKILL.
@@ -74,7 +77,17 @@ def _in_our_process_group(pid: int) -> bool:
         return True  # gone already: nothing to pass on
 
 
-async def _run(argv: Sequence[str], out: TextIO, as_json: bool, kill_after: float) -> ProcessExited:
+@attrs.frozen
+class RunOptions:
+    as_json: bool = False
+    kill_after: float = DEFAULT_KILL_AFTER
+    record: str | None = None
+    trace_json: str | None = None
+    interval: float = 1.0
+
+
+async def _run(argv: Sequence[str], out: TextIO, options: RunOptions) -> ProcessExited:
+    as_json = options.as_json
     loop = asyncio.get_running_loop()
     reaper = reaper_for(loop)
     # With --json the program's output is captured, so that stdout carries only JSON.
@@ -82,7 +95,11 @@ async def _run(argv: Sequence[str], out: TextIO, as_json: bool, kill_after: floa
         argv[0], argv[1:], cwd=None, env=None, capture_output=as_json, reaper=reaper, loop=loop, keep_stdin=True
     )
     tracer = launched.tracer
+    observing = Observing(
+        tracer, attached=False, interval=options.interval, record=options.record, trace_json=options.trace_json
+    )
     reporter = reporter_for(tracer.pid, out, as_json)
+    reporter.exit_record = observing.exit_record
     pumps = [
         OutputPump(loop, fd, stream, reporter.output)
         for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr"))
@@ -90,8 +107,9 @@ async def _run(argv: Sequence[str], out: TextIO, as_json: bool, kill_after: floa
     ]
     tracer.subscribe(reporter)
     tracer.publish()
-    interrupts.listen(loop, Ending(tracer, reporter, kill_after).on_signal)
+    interrupts.listen(loop, Ending(tracer, reporter, options.kill_after).on_signal)
     tracer.resume()
+    observing.start()
     exit = await tracer.wait_exit()
     assert exit is not None  # a launched program is never detached: its end is always seen
     for pump in pumps:
@@ -100,17 +118,20 @@ async def _run(argv: Sequence[str], out: TextIO, as_json: bool, kill_after: floa
             await asyncio.wait_for(pump.closed.wait(), 0.5)
         except TimeoutError:
             pump.close()
+    for note in observing.finish():
+        reporter.note(note)
     return exit
 
 
-def run(argv: Sequence[str], as_json: bool = False, kill_after: float = DEFAULT_KILL_AFTER) -> int:
+def run(argv: Sequence[str], options: RunOptions | None = None) -> int:
     """Run ``argv`` under trace; returns its exit status, or ends this process by the signal that ended it."""
+    options = options or RunOptions()
     if not argv:
         print("dap-threads run: give a program to run, e.g. dap-threads run -- ./testdata/build/seed", file=sys.stderr)
         return 2
     interrupts.take_ending_signals()
     try:
-        exit = asyncio.run(_run(argv, sys.stdout, as_json, kill_after))
+        exit = asyncio.run(_run(argv, sys.stdout, options))
     except EngineError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 1
