@@ -31,6 +31,7 @@ FAILING_REQUESTS = {
     "disassemble": ({"memoryReference": "0x1000", "instructionCount": -1}, "instructionCount"),
     "evaluate": ({"expression": "1 + 1", "context": "repl"}, "'bt all'"),
     "terminate": ({}, "no program"),
+    "dapThreads.timeline": ({"follow": True}, "no program"),
 }
 
 
