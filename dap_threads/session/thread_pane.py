@@ -32,8 +32,10 @@ import attrs
 
 from ..dap import messages as m
 from ..dap.requests import RequestError
+from ..engine import procfs
 from ..engine.events import Event, Exec
 from ..engine.tracer import Tracer
+from ..observe.lineage import Node
 from ..observe.names import NameFormat, NameFormatError
 from ..observe.observer import Observer
 from ..observe.timeline import batch_is_empty
@@ -158,7 +160,13 @@ class ThreadPane:
         parent = node.parent if node is not None else None
         if parent is None:
             return "" if node is None or node.creator is None else str(node.creator)
-        return f"{parent.name or '?'} ({parent.tid})"
+        return f"{self.node_name(parent)} ({parent.tid})"
+
+    def node_name(self, node: Node) -> str:
+        """A thread's name as last sampled, or read now (one born since the last sample), or "?" once gone."""
+        if node.name is None and node.alive:
+            node.name = procfs.thread_name(self.tracer.pid, node.tid)
+        return node.name or "?"
 
     def _refresh(self) -> None:
         if not self.invalidated or not self.shown:

@@ -91,7 +91,8 @@ def _facts_rows(pane: ThreadPane, tid: int) -> list[Row]:
         why = "born after the last sample" if pane.options.sample else "sampling is off (sampleThreads: false)"
         rows.append(("state", f"not sampled yet: {why}", 0))
     else:
-        rows.extend(_sampled_rows(facts))
+        # Sampled while it ran; a paused thread is not sampled (it would read "t").
+        rows.extend(_sampled_rows(facts, facts.stale or pane.observer.sampler.is_held(tid)))
     base = f"/proc/{pid}/task/{tid}"
     raw = read_proc(f"{base}/stat")
     stat = parse_stat(raw) if raw else None
@@ -107,8 +108,8 @@ def _facts_rows(pane: ThreadPane, tid: int) -> list[Row]:
     return rows
 
 
-def _sampled_rows(facts: ThreadFacts) -> list[Row]:
-    before = " (before the pause)" if facts.stale else ""
+def _sampled_rows(facts: ThreadFacts, held: bool) -> list[Row]:
+    before = " (before the pause)" if held else ""
     rows: list[Row] = [("state", f"{facts.state.letter} {facts.state.label}{before}", 0)]
     if facts.state.blocked:
         if facts.syscall is not None:
@@ -134,7 +135,7 @@ def _origin_rows(session: Session, pane: ThreadPane, tid: int, site: CreationSit
     node = lineage.node(tid)
     if node is None:
         return [("creator", "unknown: the thread was not seen being born", 0)]
-    rows: list[Row] = [("creator", _creator_text(node, lineage), 0)]
+    rows: list[Row] = [("creator", _creator_text(pane, node, lineage), 0)]
     if node.creator is not None:
         if site is not None:
             rows.append(("created at", site.caller_frame.describe(), stack_ref))
@@ -142,7 +143,7 @@ def _origin_rows(session: Session, pane: ThreadPane, tid: int, site: CreationSit
             rows.append(("created at", session.creation.why_missing(), 0))
     chain = lineage.ancestry(tid)
     if len(chain) > 2:
-        rows.append(("ancestry", " ← ".join(f"{n.tid} {n.name or '?'}" for n in chain), 0))
+        rows.append(("ancestry", " ← ".join(f"{n.tid} {pane.node_name(n)}" for n in chain), 0))
     rows.extend(_birth_rows(pane, node, lineage))
     children = list(node.kids())
     if children:
@@ -151,7 +152,7 @@ def _origin_rows(session: Session, pane: ThreadPane, tid: int, site: CreationSit
     return rows
 
 
-def _creator_text(node: Node, lineage: Lineage) -> str:
+def _creator_text(pane: ThreadPane, node: Node, lineage: Lineage) -> str:
     if node.creator is None:
         if node.sampled:
             return "unknown: first seen by a sample"
@@ -159,7 +160,7 @@ def _creator_text(node: Node, lineage: Lineage) -> str:
     parent = node.parent
     if parent is None:
         return f"{node.creator} (its record was dropped: too many threads ago)"
-    return f"{parent.tid} {parent.name or '?'}"
+    return f"{parent.tid} {pane.node_name(parent)}"
 
 
 def _birth_rows(pane: ThreadPane, node: Node, lineage: Lineage) -> list[Row]:
