@@ -12,6 +12,7 @@ import {
     selectableProcesses,
 } from './processes';
 import { withServerToken } from './serverToken';
+import { registerThreadPane } from './threadPane';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
@@ -33,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
             }
         }),
     );
+    registerThreadPane(context); // thread names setting, timeline panel (threadPane.ts, timeline.ts)
 }
 
 export function deactivate(): void {}
