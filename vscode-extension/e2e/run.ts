@@ -17,6 +17,8 @@
 // 7. Scenario "stacks": attach to testdata's pool-O2 (stopOnAttach); clicking a worker thread shows its
 //    whole stack (worker_loop, file and line), clicking a frame with source opens pool.c at its line, and
 //    clicking a libc frame (no source here) opens the disassembly view.
+// 8. Scenarios "states" and "timeline" (e2e/threadPane.ts): a thread's state changing in the Call Stack
+//    pane while the program runs; the timeline panel opened from the pane's title bar during a storm.
 // Screenshots, the adapter's debug log, code-server's and the browser's logs go to artifacts/e2e/
 // (or $E2E_ARTIFACTS). Exit code 0 only if every check passed; the last line is "N passed, N failed".
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
@@ -26,6 +28,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
+import { threadPaneScenarios } from './threadPane';
 
 const EXT_DIR = path.resolve(__dirname, '..', '..');
 const REPO = path.resolve(EXT_DIR, '..');
@@ -620,6 +623,10 @@ async function main(): Promise<void> {
         }
 
         await stacksScenario(context, base, scratch);
+        await threadPaneScenarios({
+            context, base, scratch, repo: REPO, artifacts: ARTIFACTS, stepTimeout: STEP_TIMEOUT,
+            say, check, shot, waitFor, writeFolder, openAndStart, callStackRows, stopDebugging,
+        }); // issue 15: states in the thread list, the timeline panel (e2e/threadPane.ts)
     } finally {
         await context.close().catch(() => undefined);
         for (const c of children) {
