@@ -41,7 +41,7 @@ def wait_names(dap: DapClient, expected: dict[int, str], timeout: float = 20) ->
         if all(re.fullmatch(pattern, now.get(tid, "")) for tid, pattern in expected.items()):
             return now
         if time.monotonic() > deadline:
-            wrong = {tid: now.get(tid) for tid, pattern in expected.items() if not re.fullmatch(pattern, now.get(tid, ""))}
+            wrong = {t: now.get(t) for t, pattern in expected.items() if not re.fullmatch(pattern, now.get(t, ""))}
             raise AssertionError(f"names not as expected within {timeout} s: {wrong} (want {expected})")
         time.sleep(0.25)
 

@@ -33,11 +33,11 @@ def dap_threads(*args: str) -> list[str]:
 
 def test_run_record_and_trace_json_write_files_that_validate_and_exit_lines_say_how_threads_lived(tmp_path: Path):
     page, trace_file = tmp_path / "lineage.html", tmp_path / "lineage.trace.json"
-    done = subprocess.run(
-        dap_threads("run", "--record", str(page), "--trace-json", str(trace_file), "--interval", "0.1", "--",
-                    program("lineage"), "2", "2", "600"),  # fmt: skip
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+    argv = dap_threads(
+        "run", "--record", str(page), "--trace-json", str(trace_file), "--interval", "0.1", "--",
+        program("lineage"), "2", "2", "600",
     )  # fmt: skip
+    done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     record = {int(t): int(c) for t, c, _ in re.findall(r"^node (\d+) (\d+) (\S+)$", out, re.M)}
@@ -45,7 +45,7 @@ def test_run_record_and_trace_json_write_files_that_validate_and_exit_lines_say_
     exited = re.findall(r"^\[dap-threads\] \S+ exited  (\d+) (\S+)  \((lived [\d.]+ s[^)]*)\)$", out, re.M)
     assert {int(tid) for tid, _, _ in exited} == set(record), out
     # Every thread lived its HOLD_MS (600 ms), and was sampled asleep in it.
-    for tid, name, summary in exited:
+    for tid, _name, summary in exited:
         lived = float(re.match(r"lived ([\d.]+) s", summary).group(1))
         assert lived >= 0.55, (tid, summary)
         assert re.search(r", CPU [\d.]+ s, last (S \w+|seen exiting)$", summary), (tid, summary)
@@ -138,10 +138,8 @@ def test_watch_record_and_tree_into_a_pipe_write_the_files_and_the_final_tree(tm
     page = tmp_path / "watched.html"
     try:
         time.sleep(0.3)
-        proc = subprocess.Popen(
-            dap_threads("watch", "--tree", "--record", str(page), "--interval", "0.2", str(seed.pid)),
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        argv = dap_threads("watch", "--tree", "--record", str(page), "--interval", "0.2", str(seed.pid))
+        proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(3)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
@@ -152,7 +150,7 @@ def test_watch_record_and_tree_into_a_pipe_write_the_files_and_the_final_tree(tm
         assert re.search(rf"^{seed.pid} seed  S .*present at attach", tree, re.M), tree[:500]
         assert re.search(r"^[├└]─ \d+ (worker-\d+|seed)  ", tree, re.M), tree[:800]
         assert "\x1b[" not in out  # no terminal codes into a pipe
-        assert f"timeline (HTML) of" in out and page.exists()
+        assert "timeline (HTML) of" in out and page.exists()
         shown = body_data(dom_after_scripts(page, size=(1000, 400)))
         assert int(shown["threads"]) >= 10
     finally:
