@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, observe, pause, report, stacks, storm
+from . import attach, common, footprint, latency, observe, pane, pause, report, stacks, storm
 from .common import Scratch, Spinners, log
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe")
+SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe", "pane")
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
@@ -34,6 +34,7 @@ PLANS: dict[str, dict[str, Any]] = {
             "storm": 4000,
             "html_threads": 20_000,
         },
+        "pane": {"storm_total": 20_000, "storm_rounds": 3, "sizes": [1000, 10000], "seconds": 10},
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
@@ -50,6 +51,7 @@ PLANS: dict[str, dict[str, Any]] = {
             "storm": 2000,
             "html_threads": 20_000,
         },
+        "pane": {"storm_total": 8000, "storm_rounds": 1, "sizes": [1000], "seconds": 5},
     },
 }
 
@@ -181,6 +183,8 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return stacks.run(**cfg)
     if suite == "observe":
         return observe.run(spinners, scratch, **cfg)
+    if suite == "pane":
+        return pane.run(scratch, **cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 
