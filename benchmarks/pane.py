@@ -7,8 +7,8 @@
    suite (4,000 threads, about half a second) ends before a second sample, so
    this one is longer (``total``, several seconds): samples happen while
    threads are being created. Added cost = on - off, per created thread.
-2. The refresh at 1,000 and 10,000 threads: ``flip N`` (every thread's wait
-   changes each second: nanosleep <-> poll), attached; a client that declared
+2. The refresh at 1,000 and 10,000 threads: ``flip N`` (testdata: every
+   thread renames itself each second, so every name in the list changes), attached; a client that declared
    ``supportsInvalidatedEvent`` answers each `invalidated` with `threads`,
    as VS Code does, for ``seconds``; the same with a client that did not
    declare it (the adapter samples, nothing is refreshed). The adapter's CPU
@@ -91,8 +91,9 @@ def _session(pid: int, seconds: float, invalidated: bool) -> dict[str, Any]:
         adapter.event("initialized")
         adapter.request("attach", {"pid": pid, "threadRefreshLimit": 10**9, "creationStacks": False})
         adapter.request("configurationDone")
-        adapter.request("threads", timeout=120)  # what the client shows
         time.sleep(3)  # the first samples read every thread's wait (a detail budget spreads them)
+        # What the client shows; an `invalidated` sent meanwhile waits for this answer before the next one.
+        adapter.request("threads", timeout=120)
         mark, refreshes, sizes, parse_ms, answer_ms = adapter.mark(), 0, [], [], []
         before, start = cpu_ns(adapter.proc.pid), time.monotonic()
         while time.monotonic() - start < seconds:

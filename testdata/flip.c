@@ -1,20 +1,22 @@
-/* flip: N threads whose wait changes every second: the cost of refreshing the thread list
+/* flip: N threads whose name changes every second: the cost of refreshing the thread list
  * (benchmarks/pane.py, and the VS Code measurement of vscode-extension/e2e/threadPane.ts).
  *
  *   flip N
  *
- * Every thread loops: nanosleep(2) for a second, then poll(2) on nothing for a
- * second. A sampler reading /proc/TID/syscall each second sees every thread's
- * wait change (nanosleep <-> poll), so every name that shows {wait} changes and
- * the adapter refreshes the list at each sample. The threads start together
- * (a barrier) and use no CPU to speak of. Stacks are 64 KiB so that 10,000 fit.
+ * Every thread loops: it names itself "flip-a" or "flip-b" (in turn), then
+ * sleeps a second. The name is in /proc/TID/stat, which a sampler reads each
+ * second: every thread's name, and so every name in the thread list, changes
+ * at each sample, and the adapter refreshes the list each second. (A wait that
+ * changes without a tick of CPU is not seen at once: the sampler re-reads a
+ * thread's wait only when its stat line moved.) The threads start together
+ * (a barrier) and use no CPU to speak of; stacks are 64 KiB so that 10,000 fit.
  * Prints "flip: ready N" once all run, then runs until killed.
  */
 #define _GNU_SOURCE
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,9 +28,9 @@ static void *flipper(void *arg)
     (void)arg;
     struct timespec second = { 1, 0 };
     pthread_barrier_wait(&together);
-    for (;;) {
+    for (unsigned long i = 0;; i++) {
+        prctl(PR_SET_NAME, i % 2 ? "flip-b" : "flip-a", 0, 0, 0);
         syscall(SYS_nanosleep, &second, NULL);
-        poll(NULL, 0, 1000);
     }
     return NULL;
 }

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from ..engine import procfs
 from ..observe.lineage import Lineage, Node
 from ..observe.tree import render
 
@@ -51,6 +52,10 @@ class TreeView:
         self._open = False
 
     def lines(self) -> list[str]:
+        # A thread born since the last sample has no name yet: its comm now (it may rename itself later).
+        for node in self.lineage.live():
+            if node.name is None:
+                node.name = procfs.thread_name(self.lineage.pid, node.tid)
         return render(self.lineage, extra=self.extra, color=self.colour)
 
     def changed(self) -> None:

@@ -187,6 +187,8 @@ class Session:
                 self.forget_stop()
                 self.stacks.on_exec()
                 self.creation.on_exec()
+                if self.pane is not None:
+                    self.pane.on_exec()
             else:
                 message = translate(event)
                 if message is not None:

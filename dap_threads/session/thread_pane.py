@@ -33,7 +33,6 @@ import attrs
 from ..dap import messages as m
 from ..dap.requests import RequestError
 from ..engine import procfs
-from ..engine.events import Event, Exec
 from ..engine.tracer import Tracer
 from ..observe.lineage import Node
 from ..observe.names import NameFormat, NameFormatError
@@ -84,7 +83,7 @@ class ThreadPane:
         #: the client declared supportsInvalidatedEvent
         self.invalidated = invalidated
         self.observer = Observer(tracer.pid, attached=attached, job_stopped=self._job_stopped)
-        tracer.subscribe(self.on_events)
+        tracer.subscribe(self.observer.on_events)  # on the hot path of thread creation: nothing else there
         #: tid -> the name the client was last shown
         self.shown: dict[int, str] = {}
         self._asked_at: float | None = None  # an `invalidated` went out at this time, no `threads` since
@@ -100,10 +99,9 @@ class ThreadPane:
         thread = self.tracer.threads.get(tid)
         return thread is not None and thread.group_stop
 
-    def on_events(self, batch: list[Event]) -> None:
-        self.observer.on_events(batch)
-        if any(isinstance(event, Exec) for event in batch):
-            self.shown.clear()
+    def on_exec(self) -> None:
+        """The process exec'd: the threads the client was shown are gone."""
+        self.shown.clear()
 
     def resumed(self, tids: Iterable[int] | None = None) -> None:
         """The program (or only ``tids``) runs again: sample it again, and mark the pause's end."""

@@ -76,6 +76,7 @@ async function threadStates(h: Harness): Promise<void> {
             `before: ${asleep}; after: ${awake}; paused: ${paused}`,
         );
         await h.shot(page, 'states-2-changed-while-running');
+        await part(h, page, '.part.sidebar', 'readme-thread-states');
         await threadScope(h, page);
         await h.stopDebugging(page, tag);
         await page.close();
@@ -85,6 +86,11 @@ async function threadStates(h: Harness): Promise<void> {
             await h.shot(p, 'states-FAILED');
         }
     }
+}
+
+/** A screenshot of one part of the workbench (for the README: vscode-extension/media/). */
+async function part(h: Harness, page: Page, selector: string, name: string): Promise<void> {
+    await page.locator(selector).first().screenshot({ path: path.join(h.artifacts, `${name}.png`) }).catch((e) => h.say(`${name}: ${e}`));
 }
 
 /** Drags the side bar's edge to the right, so that the Call Stack pane shows whole names. */
@@ -124,6 +130,7 @@ async function threadScope(h: Harness, page: Page): Promise<void> {
         text,
     );
     await h.shot(page, 'states-3-thread-scope');
+    await part(h, page, '.part.sidebar', 'readme-thread-scope');
 }
 
 /** The timeline webview's frame: the one whose document holds the view (webviews are nested iframes). */
@@ -196,6 +203,7 @@ async function timeline(h: Harness): Promise<void> {
         const tab = page.locator('.tab', { hasText: 'Thread timeline' }).first();
         h.check('timeline: the panel is titled "dap-threads: Thread timeline"', await tab.isVisible().catch(() => false));
         await h.shot(page, 'timeline-1-storm-panel');
+        await part(h, page, '.part.editor', 'readme-timeline-panel');
         fs.writeFileSync(path.join(h.artifacts, 'timeline-panel.json'), JSON.stringify({ first, later, canvas }, null, 1));
         await h.stopDebugging(page, tag);
         await page.close();
@@ -209,9 +217,9 @@ async function timeline(h: Harness): Promise<void> {
 
 // ---- what a refresh costs VS Code (opt-in measurement) ------------------------------------------------
 
-/** CPU seconds used so far by the processes whose command line matches ``pattern`` (utime + stime). */
-function cpuSeconds(pattern: RegExp): number {
-    let total = 0;
+/** CPU seconds used so far by each process whose command line matches ``pattern`` (utime + stime), by pid. */
+function cpuSeconds(pattern: RegExp): Map<string, number> {
+    const found = new Map<string, number>();
     for (const entry of fs.readdirSync('/proc')) {
         if (!/^\d+$/.test(entry)) {
             continue;
@@ -221,12 +229,21 @@ function cpuSeconds(pattern: RegExp): number {
                 continue;
             }
             const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
-            total += (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ)
+            found.set(entry, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ ticks
         } catch {
             /* gone */
         }
     }
-    return total;
+    return found;
+}
+
+/** CPU ms per second used by the processes there at both readings (one that ended in between is not counted). */
+function cpuRate(before: Map<string, number>, after: Map<string, number>, seconds: number): number {
+    let used = 0;
+    for (const [pid, cpu] of after) {
+        used += cpu - (before.get(pid) ?? cpu);
+    }
+    return (used * 1000) / seconds;
 }
 
 /** Messages the adapter logged since ``from`` (its debug log): invalidated events and threads requests. */
@@ -269,8 +286,8 @@ async function measureRefresh(h: Harness, n: number): Promise<void> {
                 seconds,
                 ...counts,
                 renderer_ms_per_s: ((after.renderer - before.renderer) * 1000) / seconds,
-                extension_host_ms_per_s: ((after.host - before.host) * 1000) / seconds,
-                adapter_ms_per_s: ((after.adapter - before.adapter) * 1000) / seconds,
+                extension_host_ms_per_s: cpuRate(before.host, after.host, seconds),
+                adapter_ms_per_s: cpuRate(before.adapter, after.adapter, seconds),
             };
             h.say(`${tag}: ${JSON.stringify(results[mode])}`);
             await h.shot(page, tag);
