@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make demo   set up, build testdata, and show `dap-threads run` tracing the seed program
 #   make test   set up, and run every test suite: pytest, the DebugClient mocha suite, and the
-#               editor tests (extension unit tests, VS Code in code-server, the Neovim check)
+#               editor tests (extension unit tests, VS Code in code-server, real nvim-dap in Neovim)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -44,7 +44,7 @@ test-js: setup
 	done
 
 test-e2e: setup
-	@echo "== editor tests: extension unit tests, VS Code (code-server in headless Chromium), Neovim (about 2 minutes;" \
+	@echo "== editor tests: extension unit tests, VS Code (code-server in headless Chromium), nvim-dap in Neovim (about 3 to 5 minutes;" \
 	  "the first run on a machine installs Chromium, Node 24 and code-server under ~/.cache/dap-threads-e2e first, 5 to 10 minutes more) =="
 	PYTHON=$(CURDIR)/$(PY) bash vscode-extension/e2e/run-e2e.sh
 

@@ -207,6 +207,8 @@ def table(results: dict[str, Any]) -> str:
         out.append("")
     if "observe" in results:
         out.append(_observe_table(results["observe"]))
+    if "syscalls" in results:
+        out.append(_syscalls_table(results["syscalls"]))
         out.append("")
     if "pane" in results:
         out.append(_pane_table(results["pane"]))
@@ -227,6 +229,24 @@ def table(results: dict[str, Any]) -> str:
         + f"; total {results['machine'].get('total_seconds')}"
     )
     return "\n".join(out)
+
+
+def _syscalls_table(s: dict[str, Any]) -> str:
+    parts = []
+    for w in s["workloads"]:
+        rows = [
+            [r["label"], _fmt(r["own_ms"]), f"{r['x_untraced']:.2f}", _fmt(r["whole_ms"])] for r in w["rows"].values()
+        ]
+        parts.append(
+            _table(
+                f"8. Tracing {s['trace']}: netfiles {w['rounds_of_work']} rounds x {w['threads']} threads, "
+                f"{w['noise']} other calls a round (traced: {w['traced_share']:.0%} of its calls), "
+                f"{s['rounds']} rounds",
+                ["tracer", "workers ms", "best x untraced", "whole command ms"],
+                rows,
+            )
+        )
+    return "\n\n".join(parts)
 
 
 def _observe_table(o: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ than wall time.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -49,11 +50,13 @@ def min_tracer(total: int, batch: int, out, exit_event: bool = False) -> Result:
     return _read_elapsed(out), cpu
 
 
-def dap_launch(total: int, batch: int, out, **extra: object) -> Result:
-    with Adapter(python=common.PYTHON) as adapter:
+def dap_launch(total: int, batch: int, out, baseline: str | None = None, **launch_args: object) -> Result:
+    # A baseline checkout's adapter: its folder first on the path, and not this one's (-P: no cwd entry).
+    extra = {"env": {"PYTHONPATH": baseline}, "pre_args": ["-P"]} if baseline else {}
+    with Adapter(python=common.PYTHON, **extra) as adapter:
         adapter.initialize()
         before = cpu_ns(adapter.proc.pid)
-        adapter.launch(program("tstorm"), [total, batch, out], **extra)
+        adapter.launch(program("tstorm"), [total, batch, out], **launch_args)
         adapter.event("terminated", timeout=300)
         cpu = cpu_ns(adapter.proc.pid) - before
         _check_events(adapter, total, "launch")
@@ -146,6 +149,20 @@ CONTESTANTS: list[tuple[str, str, Runner, str | None]] = [
     ("gdb", "gdb -batch (run)", gdb_batch, "gdb"),
     ("strace", "strace -f", strace_f, "strace"),
 ]
+
+#: BENCH_BASELINE=/path/to/another/checkout adds its adapter, launched the same way, to compare two versions
+#: of dap-threads in one run (e.g. a branch against main: the storm with every follow mode off).
+BASELINE = os.environ.get("BENCH_BASELINE")
+if BASELINE:
+    CONTESTANTS.insert(
+        4,
+        (
+            "dap_launch_baseline",
+            f"dap-threads launch ({os.path.basename(BASELINE.rstrip('/'))})",
+            lambda t, b, o: dap_launch(t, b, o, baseline=BASELINE),
+            None,
+        ),
+    )
 
 
 def run(scratch: Scratch, *, total: int, batch: int, rounds: int) -> dict[str, Any]:

@@ -32,6 +32,10 @@ class DapError(AssertionError):
     pass
 
 
+class ReverseRefusal(Exception):
+    """Raised by a reverse-request handler: the client answers ``success: false`` with this message."""
+
+
 class DapClient:
     """Speaks DAP to one adapter connection; records everything it receives."""
 
@@ -48,6 +52,10 @@ class DapClient:
         #: what stopped the reader thread, if not the end of the connection: every wait re-raises it
         self.reader_error: BaseException | None = None
         self._closed = False
+        #: how this client answers the adapter's reverse requests (runInTerminal, ...), by command: a function
+        #: of the request returning the response body, or raising ReverseRefusal to answer success: false.
+        #: A command without one is refused, as a client without that capability would.
+        self.reverse_handlers: dict[str, Callable[[Message], Any]] = {}
         self._thread = threading.Thread(target=self._read_loop, daemon=True)
         self._thread.start()
 
@@ -79,6 +87,9 @@ class DapClient:
                 with self._new:
                     self.received.append(message)
                     self._new.notify_all()
+                if message.get("type") == "request":
+                    # answered on another thread: a handler may take its time, the reader may not
+                    threading.Thread(target=self._answer, args=(message,), daemon=True).start()
         except Exception as exc:
             # Not the end of the connection (that is an empty read above): a bug here, or a schema
             # file that cannot be read. The waiting test must fail with this, not with "closed".
@@ -88,6 +99,22 @@ class DapClient:
             self.eof.set()
             with self._new:
                 self._new.notify_all()
+
+    def _answer(self, request: Message) -> None:
+        command = request.get("command", "")
+        handler = self.reverse_handlers.get(command)
+        response: Message = {"type": "response", "request_seq": request.get("seq"), "command": command}
+        try:
+            if handler is None:
+                raise ReverseRefusal(f"the test client does not handle {command!r}")
+            body = handler(request)
+            response.update(success=True, **({"body": body} if body is not None else {}))
+        except ReverseRefusal as exc:
+            response.update(success=False, message=str(exc))
+        try:
+            self.send(response)
+        except (OSError, ValueError):
+            pass  # the connection is gone: nobody waits for the answer
 
     def send(self, message: Message) -> int:
         with self._lock:
@@ -160,6 +187,12 @@ class DapClient:
 
     def thread_events(self, reason: str) -> list[int]:
         return [m["body"]["threadId"] for m in self.events("thread") if m["body"]["reason"] == reason]
+
+    def reverse_requests(self, command: str | None = None) -> list[Message]:
+        """Requests the adapter sent us (``runInTerminal``, ``startDebugging``), in wire order; ``reverse_handlers``
+        answers them."""
+        with self._new:
+            return [m for m in self.received if m.get("type") == "request" and command in (None, m.get("command"))]
 
     def check_reader(self) -> None:
         error = self.reader_error

@@ -29,9 +29,11 @@ FAILING_REQUESTS = {
     "modules": ({}, "no program"),
     "readMemory": ({"memoryReference": "main", "count": 4}, "must be an address"),
     "disassemble": ({"memoryReference": "0x1000", "instructionCount": -1}, "instructionCount"),
-    "evaluate": ({"expression": "1 + 1", "context": "repl"}, "'bt all'"),
     "terminate": ({}, "no program"),
     "dapThreads.timeline": ({"follow": True}, "no program"),
+    "setExceptionBreakpoints": ({"filters": "newThread"}, "array"),
+    "exceptionInfo": ({"threadId": 1}, "no program"),
+    "evaluate": ({"expression": "print x"}, "unknown command"),
 }
 
 

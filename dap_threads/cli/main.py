@@ -6,7 +6,9 @@ dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
 dap-threads watch PID [--tree]      print thread events of a running process (or its creation tree, live)
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
    (both: --record FILE.html, --trace-json FILE.json: the threads' timeline when it ends)
-dap-threads ps [--json]             processes this user may trace
+   --syscalls openat,connect        ... and those calls, strace style (watch too)
+   --stop-on-new-thread[=GLOB]      ... and stop at each new thread, asking what to do (watch too)
+dap-threads ps [--json] [--all]     processes this user may trace (--all: and why not the others)
 dap-threads stacks PID [--json]     every thread's call stack, grouped (attach, stop, unwind, detach)
 """
 
@@ -21,6 +23,7 @@ import sys
 from collections.abc import Sequence
 
 from .access_options import add_access_options, listen_policy, say
+from .catch import CatchOptions
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Sampling more often than this would cost more than it shows (seconds).
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="draw who created whom, live, with each thread's state, CPU and wait (at the end if not a terminal)",
     )
     _observe_options(watch)
+    add_catch_options(watch)
     run = sub.add_parser(
         "run",
         help="run a program and print its thread events; Ctrl-C reaches it as without us, twice kills it",
@@ -71,9 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
     )
     _observe_options(run)
+    add_catch_options(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
-    ps = sub.add_parser("ps", help="list the processes this user may trace")
-    ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
+    ps = sub.add_parser(
+        "ps", help="list the processes this user may trace, with their user and CPU%% (--all: and those not, and why)"
+    )
+    ps.add_argument(
+        "--json", action="store_true", help="one JSON array of every process, traceable or not, for process pickers"
+    )
+    ps.add_argument("--all", action="store_true", help="also list the processes you may not trace, and why")
     stacks = sub.add_parser("stacks", help="print every thread's call stack, identical stacks grouped")
     stacks.add_argument("pid", type=int)
     stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
@@ -100,6 +110,27 @@ def _observe_options(command: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="read each thread's state from /proc this often (default: 1; the program is never stopped)",
     )
+
+
+def add_catch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--syscalls",
+        metavar="NAMES",
+        help="also print these syscalls (comma separated; * for all) with their arguments and results",
+    )
+    parser.add_argument(
+        "--stop-on-new-thread",
+        nargs="?",
+        const="*",
+        metavar="GLOB",
+        help="stop every thread when one is created (by a thread whose name matches GLOB) and ask what to do",
+    )
+
+
+def catch_options(args: argparse.Namespace) -> CatchOptions | None:
+    if args.syscalls is None and args.stop_on_new_thread is None:
+        return None
+    return CatchOptions(syscalls=args.syscalls, new_thread=args.stop_on_new_thread)
 
 
 def _seconds(text: str) -> float:
@@ -145,12 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 2
+    catch = catch_options(args) if args.command in ("watch", "run") else None
+    problem = catch.check() if catch is not None else None
+    if problem:
+        print(f"dap-threads {args.command}: --syscalls: {problem}", file=sys.stderr)
+        return 2
     if args.command == "watch":
         from .watch import WatchOptions, watch
 
         return watch(
             args.pid,
-            WatchOptions(args.json, args.tree, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL)),
+            WatchOptions(args.json, args.tree, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL), catch),
         )
     if args.command == "run":
         from .run import RunOptions, run
@@ -159,13 +195,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command[:1] == ["--"]:
             command = command[1:]
         options = RunOptions(
-            args.json, args.kill_after, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL)
+            args.json, args.kill_after, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL), catch
         )
         return run(command, options)
     if args.command == "ps":
         from .ps import ps
 
-        return ps(as_json=args.json)
+        return ps(as_json=args.json, show_all=args.all)
     if args.command == "stacks":
         from .stacks import stacks
 

@@ -3,6 +3,11 @@
 The program writes to the same terminal, so every line of ours is marked: it starts with
 ``[dap-threads]``, and on a colour terminal it is also cyan (NO_COLOR, https://no-color.org,
 turns colour off). ``--json`` prints one JSON object per line instead, for other programs.
+
+With ``--syscalls`` a traced call is one line when it returns, strace style:
+``[dap-threads] 12:34:56.789 [4242 worker-1] openat(AT_FDCWD, "/etc/hosts", O_RDONLY|O_CLOEXEC) = 3``
+(a call that never returns, exit_group, at its entry with ``= ?``). ``--stop-on-new-thread``
+asks its question here too (``ask``), and shows stacks as marked lines (``lines``).
 """
 
 from __future__ import annotations
@@ -16,10 +21,18 @@ from typing import Any, TextIO
 import attrs
 
 from ..engine import procfs
-from ..engine.events import ChildDetached, Event, Output, ProcessExited, ThreadExited, ThreadStarted
+from ..engine.events import ChildDetached, Event, Output, ProcessExited, SyscallSeen, ThreadExited, ThreadStarted
 
 MARK = "[dap-threads]"
 _COLOUR, _RESET = "\x1b[36m", "\x1b[0m"
+
+#: Calls whose exit never comes: shown at their entry.
+_NO_RETURN = frozenset({"exit", "exit_group"})
+
+
+def shown_at(event: SyscallSeen) -> bool:
+    """A call is one line: at its exit, or at its entry when it never returns."""
+    return event.caught.phase == "exit" or event.caught.name in _NO_RETURN
 
 
 def wants_colour(out: TextIO) -> bool:
@@ -63,7 +76,9 @@ class Reporter:
         self.quiet_events = False
 
     def __call__(self, batch: list[Event]) -> None:
-        self.names.refresh()
+        # Names matter at a thread's exit: a batch of syscall lines alone does not pay for the reads.
+        if any(isinstance(event, ThreadExited) for event in batch):
+            self.names.refresh()
         lines = [line for line in map(self.format, batch) if line]
         if not self.quiet_events:
             self._write(lines)
@@ -78,11 +93,41 @@ class Reporter:
     def note(self, text: str) -> None:
         self._write([self.format_note(text)])
 
+    def lines(self, texts: list[str]) -> None:
+        """A block of text of ours (the stacks shown at a prompt)."""
+        self._write([self.format_lines(texts)])
+
+    def ask(self, question: str) -> None:
+        """A question the user answers on stdin (``--stop-on-new-thread``)."""
+        self._write([self.format_question(question)])
+
+    def unanswered(self) -> None:
+        """The question got no answer: stdin has ended."""
+        self._write([line for line in [self.format_unanswered()] if line])
+
+    def progress(self, stage: str, title: str, done: int, total: int) -> None:
+        """Long work (an attach to thousands of threads): ``stage`` is start, update or end."""
+        line = self.format_progress(stage, title, done, total)
+        if line:
+            self._write([line])
+
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        raise NotImplementedError
+
     def format(self, event: Event) -> str | None:
         raise NotImplementedError
 
     def format_note(self, text: str) -> str:
         raise NotImplementedError
+
+    def format_lines(self, texts: list[str]) -> str:
+        raise NotImplementedError
+
+    def format_question(self, question: str) -> str:
+        raise NotImplementedError
+
+    def format_unanswered(self) -> str | None:
+        return None
 
     def _write(self, lines: list[str]) -> None:
         if not lines or self._broken:
@@ -121,12 +166,38 @@ class TextReporter(Reporter):
             return self._line(f"process {self.pid} {event.description}")
         if isinstance(event, ChildDetached):
             return self._line(f"{event.how} child {event.pid} of {event.parent} left untraced")
+        if isinstance(event, SyscallSeen):
+            if not shown_at(event):
+                return None
+            caught = event.caught
+            result = caught.result_text if caught.phase == "exit" else "?"
+            return self._line(f"[{caught.tid} {event.thread_name}] {caught.call} = {result}", event.time)
         if isinstance(event, Output):
             return event.text  # only captured with --json; written as it came
         return None
 
     def format_note(self, text: str) -> str:
         return self._line(text)
+
+    def format_lines(self, texts: list[str]) -> str:
+        return "".join(f"{self._start}{MARK} {text}{self._end}\n" for text in texts)
+
+    def format_question(self, question: str) -> str:
+        return f"{self._start}{MARK} {question}{self._end} "
+
+    def format_unanswered(self) -> str | None:
+        return "\n"  # the question's line ends here, not where the next line of ours starts
+
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        # On a terminal the line is rewritten in place; elsewhere only its start and end are written.
+        live = self.out.isatty()
+        if stage == "update" and not live:
+            return None
+        text = f"{title}: {done} of {total}" if stage != "end" else f"{title}: done, {total}"
+        line = self._line(text)
+        if not live:
+            return line
+        return "\r\x1b[K" + line.rstrip("\n") + ("\n" if stage == "end" else "")
 
 
 class JsonReporter(Reporter):
@@ -148,12 +219,35 @@ class JsonReporter(Reporter):
             return self._line("process-exited", exitCode=event.exit_code, description=event.description)
         if isinstance(event, ChildDetached):
             return self._line("child-detached", child=event.pid, parent=event.parent, how=event.how)
+        if isinstance(event, SyscallSeen):
+            if not shown_at(event):
+                return None
+            caught = event.caught
+            return self._line(
+                "syscall",
+                event.time,
+                tid=caught.tid,
+                thread=event.thread_name,
+                name=caught.name,
+                call=caught.call,
+                result=caught.result if caught.phase == "exit" else None,
+                resultText=caught.result_text if caught.phase == "exit" else None,
+            )
         if isinstance(event, Output):
             return self._line("output", stream=event.stream, text=event.text)
         return None
 
     def format_note(self, text: str) -> str:
         return self._line("note", text=text)
+
+    def format_lines(self, texts: list[str]) -> str:
+        return self._line("text", lines=texts)
+
+    def format_question(self, question: str) -> str:
+        return self._line("question", text=question)
+
+    def format_progress(self, stage: str, title: str, done: int, total: int) -> str | None:
+        return self._line(f"progress-{stage}", title=title, done=done, total=total)
 
 
 def reporter_for(pid: int, out: TextIO, as_json: bool) -> Reporter:

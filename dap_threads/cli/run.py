@@ -3,6 +3,11 @@
 It keeps the terminal as stdin and stdout, and is in our process group, so a Ctrl-C reaches it
 directly. We pass on only what would not reach it otherwise, and end it by force only when asked
 twice, or when it ignores the signal; then we end the way it ended (its exit status, or its signal).
+
+With ``--syscalls`` or ``--stop-on-new-thread`` (``catch``) the program's forked children are
+traced too when syscalls are (``family``, as ``strace -f``), and run waits for every one of them;
+detached at the prompt, the program runs on untraced and run still ends with its status.
+``--record`` and ``--trace-json`` write the threads' timeline when it ends (``observing``).
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ import attrs
 from ..engine import procfs
 from ..engine.errors import EngineError
 from ..engine.events import ProcessExited
-from ..engine.launch import launch
+from ..engine.launch import Launched, launch
 from ..engine.output import OutputPump
-from ..engine.reaper import reaper_for
+from ..engine.reaper import Reaper, reaper_for
 from ..engine.tracer import Tracer
+from ..engine.waitstatus import classify, exit_description
 from . import interrupts
+from .catch import CatchOptions
+from .family import Family
 from .observing import Observing
 from .report import Reporter, reporter_for
 
@@ -34,14 +42,18 @@ DEFAULT_KILL_AFTER = 3.0
 class Ending:
     """Asked to end the program: pass the signal on once, and escalate to SIGKILL when needed."""
 
-    def __init__(self, tracer: Tracer, reporter: Reporter, kill_after: float) -> None:
+    def __init__(self, tracer: Tracer, reporter: Reporter, kill_after: float, family: Family | None = None) -> None:
         self.tracer = tracer
         self.reporter = reporter
         self.kill_after = kill_after
+        self.family = family
         self.asked = 0
 
     def on_signal(self, sig: signal.Signals, from_terminal: bool) -> None:
         if self.tracer.exit is not None:
+            if self.family is not None and any(t.is_live for t in self.family.tracers):
+                self.reporter.note(f"{sig.name}: killing the traced children still running (SIGKILL)")
+                self.family.kill_all()
             return
         self.asked += 1
         pid = self.tracer.pid
@@ -84,15 +96,26 @@ class RunOptions:
     record: str | None = None
     trace_json: str | None = None
     interval: float = 1.0
+    #: --syscalls / --stop-on-new-thread
+    catch: CatchOptions | None = None
 
 
 async def _run(argv: Sequence[str], out: TextIO, options: RunOptions) -> ProcessExited:
-    as_json = options.as_json
+    as_json, catch = options.as_json, options.catch
     loop = asyncio.get_running_loop()
     reaper = reaper_for(loop)
+    seccomp = catch.seccomp_filter() if catch is not None else None
     # With --json the program's output is captured, so that stdout carries only JSON.
     launched = await launch(
-        argv[0], argv[1:], cwd=None, env=None, capture_output=as_json, reaper=reaper, loop=loop, keep_stdin=True
+        argv[0],
+        argv[1:],
+        cwd=None,
+        env=None,
+        capture_output=as_json,
+        reaper=reaper,
+        loop=loop,
+        keep_stdin=True,
+        seccomp=seccomp,
     )
     tracer = launched.tracer
     observing = Observing(
@@ -100,18 +123,29 @@ async def _run(argv: Sequence[str], out: TextIO, options: RunOptions) -> Process
     )
     reporter = reporter_for(tracer.pid, out, as_json)
     reporter.exit_record = observing.exit_record
-    pumps = [
-        OutputPump(loop, fd, stream, reporter.output)
-        for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr"))
-        if fd is not None
-    ]
-    tracer.subscribe(reporter)
+    pumps = _pumps(launched, reporter)
+    family = None
+    if catch is None:
+        tracer.subscribe(reporter)
+    else:
+        family = Family(
+            tracer,
+            reaper,
+            catch,
+            lambda pid: reporter if pid == tracer.pid else reporter_for(pid, out, as_json),
+            lambda: None,  # detached at the prompt: wait_exit says so
+            via_seccomp=seccomp is not None,
+        )
     tracer.publish()
-    interrupts.listen(loop, Ending(tracer, reporter, options.kill_after).on_signal)
+    interrupts.listen(loop, Ending(tracer, reporter, options.kill_after, family).on_signal)
     tracer.resume()
     observing.start()
     exit = await tracer.wait_exit()
-    assert exit is not None  # a launched program is never detached: its end is always seen
+    if exit is None:  # detached at the prompt: still our child, its end is reaped here
+        exit = await _untraced_end(tracer.pid, reaper)
+        reporter.note(f"process {tracer.pid} {exit.description} (untraced)")
+    if family is not None:
+        await family.all_ended()  # the traced children (strace -f waits for them too)
     for pump in pumps:
         # The pipes end when the program (and any child holding them) closes them; ours end at once.
         try:
@@ -121,6 +155,38 @@ async def _run(argv: Sequence[str], out: TextIO, options: RunOptions) -> Process
     for note in observing.finish():
         reporter.note(note)
     return exit
+
+
+def _pumps(launched: Launched, reporter: Reporter) -> list[OutputPump]:
+    loop = asyncio.get_running_loop()
+    return [
+        OutputPump(loop, fd, stream, reporter.output)
+        for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr"))
+        if fd is not None
+    ]
+
+
+async def _untraced_end(pid: int, reaper: Reaper) -> ProcessExited:
+    ended: asyncio.Future[ProcessExited] = asyncio.get_running_loop().create_future()
+    reaper.register(pid, _ExitStatus(reaper, ended))
+    return await ended
+
+
+class _ExitStatus:
+    """A reaper sink: how an untraced child of ours ended."""
+
+    def __init__(self, reaper: Reaper, ended: asyncio.Future[ProcessExited]) -> None:
+        self._reaper = reaper
+        self._ended = ended
+
+    def on_wait_status(self, tid: int, status: int) -> None:
+        if not self._ended.done() and (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
+            self._reaper.unregister(tid)
+            killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            self._ended.set_result(ProcessExited(classify(status)[1], exit_description(status), killed_by))
+
+    def publish(self) -> None:
+        pass
 
 
 def run(argv: Sequence[str], options: RunOptions | None = None) -> int:

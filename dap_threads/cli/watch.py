@@ -4,6 +4,9 @@ One line per thread event as it happens, on the same engine the adapter uses.
 Ctrl-C detaches; the program keeps running as if never traced. ``--tree``
 draws the creation tree live instead (``tree_view``); ``--record`` and
 ``--trace-json`` write the timeline when watching ends (``observing``).
+``--syscalls`` and ``--stop-on-new-thread`` work as for `run` (``catch``);
+with --syscalls the children it forks from now on are traced too
+(``family``), and Ctrl-C lets every one of them go.
 """
 
 from __future__ import annotations
@@ -11,17 +14,21 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import time
 from typing import Any, TextIO
 
 import attrs
 
 from ..engine import procfs
-from ..engine.attach import attach
+from ..engine.attach import PROGRESS_ABOVE_THREADS, attach
 from ..engine.errors import EngineError
 from ..engine.reaper import reaper_for
+from ..engine.tracer import Tracer
 from ..wakeup import quiet_wakeup_fd
+from .catch import CatchOptions
+from .family import Family
 from .observing import Observing
-from .report import reporter_for, wants_colour
+from .report import Reporter, reporter_for, wants_colour
 from .tree_view import TreeView
 
 
@@ -32,44 +39,96 @@ class WatchOptions:
     record: str | None = None
     trace_json: str | None = None
     interval: float = 1.0
+    #: --syscalls / --stop-on-new-thread
+    catch: CatchOptions | None = None
+
+
+class AttachProgress:
+    """The attach to a process of more than PROGRESS_ABOVE_THREADS threads, told as it goes (as editors show it)."""
+
+    def __init__(self, reporter: Reporter, pid: int) -> None:
+        self._reporter = reporter
+        self._title = f"attaching to process {pid}"
+        self._shown = False
+        self._last = 0.0
+
+    def __call__(self, seized: int, found: int) -> None:
+        now = time.monotonic()
+        if not self._shown:
+            if found <= PROGRESS_ABOVE_THREADS:
+                return
+            self._shown = True
+            self._reporter.progress("start", self._title, 0, found)
+        elif now - self._last >= 0.1:
+            self._reporter.progress("update", self._title, seized, found)
+        self._last = now
+
+    def end(self, threads: int) -> None:
+        if self._shown:
+            self._reporter.progress("end", self._title, threads, threads)
+
+
+def _tree_view(pid: int, tracer: Tracer, out: TextIO, observing: Observing, reporter: Reporter,
+               as_json: bool) -> TreeView:  # fmt: skip
+    """--tree: the creation tree drawn live on a terminal (into a pipe: drawn once, at the end)."""
+    live = out.isatty() and not as_json
+    title = f"threads of {procfs.process_name(pid) or pid} ({pid})"
+    tree = TreeView(out, observing.observer.lineage, observing.facts_text, live=live, title=title,
+                    colour=wants_colour(out))  # fmt: skip
+    reporter.quiet_events = live  # the tree shows births and exits
+    tracer.subscribe(lambda _batch: tree.changed())
+    observing.on_sample = tree.changed
+    return tree
 
 
 async def _watch(pid: int, out: TextIO, options: WatchOptions) -> int:
     loop = asyncio.get_running_loop()
-    tracer = attach(pid, reaper_for(loop), loop)
+    reaper = reaper_for(loop)
+    reporter = reporter_for(pid, out, options.as_json)
+    progress = AttachProgress(reporter, pid)
+    tracer = attach(pid, reaper, loop, progress)
+    progress.end(len(tracer.live_threads()))
     observing = Observing(
         tracer, attached=True, interval=options.interval, record=options.record, trace_json=options.trace_json
     )
-    reporter = reporter_for(tracer.pid, out, options.as_json)
     reporter.exit_record = observing.exit_record
-    tree = None
-    if options.tree:
-        live = out.isatty() and not options.as_json
-        title = f"threads of {procfs.process_name(pid) or pid} ({pid})"
-        tree = TreeView(out, observing.observer.lineage, observing.facts_text, live=live, title=title,
-                        colour=wants_colour(out))  # fmt: skip
-        reporter.quiet_events = live  # the tree shows births and exits
-        tracer.subscribe(lambda _batch: tree.changed())
-        observing.on_sample = tree.changed
-    tracer.subscribe(reporter)
+    tree = _tree_view(pid, tracer, out, observing, reporter, options.as_json) if options.tree else None
+    detached = asyncio.Event()  # at the --stop-on-new-thread prompt
+    family = None
+    if options.catch is None:
+        tracer.subscribe(reporter)
+    else:
+        family = Family(
+            tracer,
+            reaper,
+            options.catch,
+            lambda traced: reporter if traced == pid else reporter_for(traced, out, options.as_json),
+            detached.set,
+            via_seccomp=False,
+        )
     tracer.publish()
     observing.start()
     interrupted = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     loop.add_signal_handler(signal.SIGTERM, interrupted.set)
     quiet_wakeup_fd()
-    exit_waiter = tracer.wait_exit()
+    exit_waiter = asyncio.ensure_future(family.all_ended() if family is not None else tracer.wait_exit())
     stop_waiter = asyncio.ensure_future(interrupted.wait())
-    waiters: list[asyncio.Future[Any]] = [exit_waiter, stop_waiter]
+    detach_waiter = asyncio.ensure_future(detached.wait())
+    waiters: list[asyncio.Future[Any]] = [exit_waiter, stop_waiter, detach_waiter]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    if not exit_waiter.done():
+    stop_waiter.cancel()
+    detach_waiter.cancel()
+    leaving = not exit_waiter.done() and not detached.is_set()
+    if leaving:
+        if family is not None:
+            await family.detach_all()
         await tracer.detach()
         tracer.publish()
-    stop_waiter.cancel()
     notes = observing.finish()
     if tree is not None:
         tree.close()
-    if not exit_waiter.done() or exit_waiter.result() is None:
+    if leaving or (family is None and exit_waiter.done() and exit_waiter.result() is None):
         notes.append(f"detached from {pid}; it keeps running")
     for note in notes:
         reporter.note(note)

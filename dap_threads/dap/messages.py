@@ -26,6 +26,12 @@ class InitializeArguments:
     columnsStartAt1: bool = True
     #: the client refreshes what an `invalidated` event names (VS Code: the thread list, while running)
     supportsInvalidatedEvent: bool = False
+    #: the client answers runInTerminal (launch with console: integratedTerminal/externalTerminal)
+    supportsRunInTerminalRequest: bool = False
+    #: the client shows progressStart/progressUpdate/progressEnd
+    supportsProgressReporting: bool = False
+    #: the client answers the ``startDebugging`` reverse request (followFork "both")
+    supportsStartDebuggingRequest: bool = False
 
 
 @attrs.define
@@ -44,6 +50,12 @@ class AttachArguments:
     threadRefreshLimit: int | None = None
     #: record the creator's stack at each clone (the Thread scope's "created at")
     creationStacks: bool = True
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
+    #: in a child session's configuration (followFork "both"): the port of the adapter that holds the child
+    debugServer: Any = None
 
 
 @attrs.define
@@ -54,6 +66,9 @@ class LaunchArguments:
     env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
+    #: where the program's stdin/stdout/stderr are: "internalConsole" (output events, no stdin),
+    #: "integratedTerminal" or "externalTerminal" (the editor's terminal, through runInTerminal)
+    console: str | None = None
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
     #: as in AttachArguments
@@ -61,6 +76,10 @@ class LaunchArguments:
     sampleThreads: bool = True
     threadRefreshLimit: int | None = None
     creationStacks: bool = True
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
 
 
 @attrs.define
@@ -139,6 +158,26 @@ class TerminateArguments:
 
 
 @attrs.define
+class ExceptionFilterOptions:
+    filterId: str
+    condition: str | None = None
+    mode: str | None = None
+
+
+@attrs.define
+class SetExceptionBreakpointsArguments:
+    filters: list[str]
+    filterOptions: list[ExceptionFilterOptions] | None = None
+    #: honoured only with supportsExceptionOptions, which this adapter does not declare
+    exceptionOptions: Any = None
+
+
+@attrs.define
+class ExceptionInfoArguments:
+    threadId: int
+
+
+@attrs.define
 class NoArguments:
     pass
 
@@ -148,6 +187,26 @@ class TimelineArguments:
     """dapThreads.timeline (ours): the timeline so far; with ``follow``, batches as `dapThreads.timeline` events."""
 
     follow: bool = True
+
+
+# ----- reverse requests (adapter -> client) --------------------------------
+
+
+@attrs.define
+class RunInTerminalRequestArguments:
+    args: list[str]
+    cwd: str
+    kind: str | None = None
+    title: str | None = None
+    env: dict[str, str | None] | None = None
+
+
+@attrs.define
+class StartDebuggingRequestArguments:
+    """The reverse request ``startDebugging``: the client starts a new session of our type."""
+
+    configuration: dict[str, Any]
+    request: str  # "launch" or "attach"
 
 
 # ----- bodies (adapter -> client) -----------------------------------------
@@ -277,6 +336,43 @@ class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
 
+@attrs.define
+class Breakpoint:
+    verified: bool
+    message: str | None = None
+    id: int | None = None
+
+
+@attrs.define
+class SetExceptionBreakpointsResponseBody:
+    breakpoints: list[Breakpoint]
+
+
+@attrs.define
+class ExceptionBreakpointsFilter:
+    filter: str
+    label: str
+    description: str | None = None
+    default: bool | None = None
+    supportsCondition: bool | None = None
+    conditionDescription: str | None = None
+
+
+@attrs.define
+class ExceptionDetails:
+    message: str | None = None
+    typeName: str | None = None
+    stackTrace: str | None = None
+
+
+@attrs.define
+class ExceptionInfoResponseBody:
+    exceptionId: str
+    breakMode: str  # "never", "always", "unhandled", "userUnhandled"
+    description: str | None = None
+    details: ExceptionDetails | None = None
+
+
 # ----- event bodies ---------------------------------------------------------
 
 
@@ -292,6 +388,7 @@ class StoppedEventBody:
     threadId: int | None = None
     allThreadsStopped: bool | None = None
     description: str | None = None
+    text: str | None = None
 
 
 @attrs.define
@@ -333,9 +430,33 @@ class ProcessEventBody:
 
 
 @attrs.define
+class ProgressStartEventBody:
+    progressId: str
+    title: str
+    cancellable: bool | None = None
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressUpdateEventBody:
+    progressId: str
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define
+class ProgressEndEventBody:
+    progressId: str
+    message: str | None = None
+
+
+@attrs.define
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 
     id: int
     format: str
     showUser: bool | None = None
+    #: values for the {names} in format, and for an editor that acts on this error's id
+    variables: dict[str, str] | None = None

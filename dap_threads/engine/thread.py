@@ -16,7 +16,16 @@ class TracedThread:
     after (see ``Tracer._deliver_then_hold``).
     """
 
-    __slots__ = ("_stopped", "creator", "exit_announced", "group_stop", "stop_serial", "tid", "want_running")
+    __slots__ = (
+        "_stopped",
+        "creator",
+        "exit_announced",
+        "group_stop",
+        "stop_serial",
+        "tid",
+        "vfork_wait",
+        "want_running",
+    )
 
     def __init__(self, tid: int, creator: int | None, want_running: bool) -> None:
         self.tid = tid
@@ -28,6 +37,8 @@ class TracedThread:
         self.stop_serial = 0
         self.group_stop = False
         self.exit_announced = False
+        #: asleep in vfork until its child execs or exits: it cannot stop, nor run code (``vfork``)
+        self.vfork_wait = False
 
     @property
     def stopped(self) -> bool:
@@ -39,16 +50,17 @@ class TracedThread:
             self.stop_serial += 1
         self._stopped = value
 
-    def leave_stop(self, signal: int = 0) -> None:
+    def leave_stop(self, signal: int = 0, request: int = ptrace.PTRACE_CONT) -> None:
         """Leave the ptrace-stop, delivering ``signal`` (man 2 ptrace, "Signal-delivery-stop":
-        a signal not re-injected is suppressed), or staying in a group-stop."""
+        a signal not re-injected is suppressed), or staying in a group-stop. ``request`` is
+        PTRACE_SYSCALL while a syscall catchpoint is set."""
         with ptrace.tracee_may_be_gone():
             if self.group_stop:
                 # man 2 ptrace, "PTRACE_LISTEN": a seized tracee in group-stop
                 # stays stopped (as it would untraced) but reports SIGCONT.
                 ptrace.listen(self.tid)
             else:
-                ptrace.cont(self.tid, signal)
+                ptrace.resume(request, self.tid, signal)
         self.stopped = False
 
     def __repr__(self) -> str:

@@ -13,6 +13,10 @@ in either order, and the new thread may even have exited before its
 creator's event is read; the reaper keeps such early statuses until the
 creator's event claims them. A thread's end is its exit status from waitpid
 (__WALL), which costs no extra stop (no PTRACE_O_TRACEEXIT).
+
+Following forks, execs, new threads and syscalls lives in modules of its own
+(``fork``, ``exec``, ``newthread``, ``syscalls.catch``, ``vfork``); the
+tracer only hands them the stops they are about.
 """
 
 from __future__ import annotations
@@ -24,11 +28,15 @@ import signal
 import time
 from collections.abc import Callable
 
-from . import procfs, ptrace
+from . import procfs, ptrace, vfork
 from .allstop import AllStop
-from .events import AllStopped, ChildDetached, Event, Exec, ProcessExited, ThreadExited, ThreadStarted
+from .events import AllStopped, Cause, Event, ProcessExited, ThreadExited, ThreadStarted
+from .exec import after_exec
+from .fork import FollowFork, ForkFollower
+from .newthread import NewThreadWatch
 from .owner import on_ptrace_owner
 from .reaper import Reaper
+from .syscalls.catch import SyscallCatch, on_seccomp_stop, on_syscall_stop
 from .thread import TracedThread
 from .waitstatus import Kind, classify, exit_description
 
@@ -40,8 +48,15 @@ CloneHook = Callable[[TracedThread, int], None]
 
 #: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
 #: the kernel detaches and an attached program must keep running.
+#: PTRACE_O_TRACESYSGOOD only marks syscall-stops, which happen only while a
+#: syscall catchpoint resumes threads with PTRACE_SYSCALL: without one it
+#: costs nothing, and set once here it needs no PTRACE_SETOPTIONS per thread.
 BASE_OPTIONS = (
-    ptrace.PTRACE_O_TRACECLONE | ptrace.PTRACE_O_TRACEFORK | ptrace.PTRACE_O_TRACEVFORK | ptrace.PTRACE_O_TRACEEXEC
+    ptrace.PTRACE_O_TRACECLONE
+    | ptrace.PTRACE_O_TRACEFORK
+    | ptrace.PTRACE_O_TRACEVFORK
+    | ptrace.PTRACE_O_TRACEEXEC
+    | ptrace.PTRACE_O_TRACESYSGOOD
 )
 
 
@@ -56,17 +71,29 @@ class Tracer:
         self._loop = loop
         self._listeners: list[Listener] = []
         self._events: list[Event] = []
-        self._forked: dict[int, tuple[int, str]] = {}  # child pid -> (parent, "fork"/"vfork")
         self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
         #: called at each clone before the creator resumes (it must be quick: the creator waits)
         self.clone_hook: CloneHook | None = None
+        #: what happens to forked children (gdb's follow-fork-mode), and to the process at exec
+        self.forks = ForkFollower(self, reaper)
+        self.follow_fork = FollowFork.PARENT
+        self.follow_exec = True
+        #: catchpoints: None when not set
+        self.new_threads: NewThreadWatch | None = None
+        self.syscalls: SyscallCatch | None = None
+        #: PTRACE_SYSCALL while a syscall catchpoint is set, else PTRACE_CONT
+        self.resume_request = ptrace.PTRACE_CONT
 
     # ----- listeners and events -------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
@@ -123,10 +150,17 @@ class Tracer:
         if kind is Kind.EXITED:
             self._on_thread_gone(thread, number, status)
             return
+        if kind is Kind.SYSCALL:
+            on_syscall_stop(self, thread)
+            return
+        if kind is Kind.SECCOMP:
+            on_seccomp_stop(self, thread)
+            return
         if kind is Kind.SIGNAL and not thread.want_running:
             self._deliver_then_hold(thread, number)
             return
         thread.stopped = True
+        thread.vfork_wait = False  # any stop reported means it has left a vfork sleep (``vfork``)
         thread.group_stop = kind is Kind.GROUP_STOP
         if kind is Kind.CLONE:
             self._on_clone(thread)
@@ -135,9 +169,16 @@ class Tracer:
         elif kind is Kind.EXEC:
             self._on_exec(thread)
         if thread.want_running:
-            thread.leave_stop(number if kind is Kind.SIGNAL else 0)
+            thread.leave_stop(number if kind is Kind.SIGNAL else 0, self.request_for(thread))
         else:
             self._allstop.settled(tid)
+
+    def request_for(self, thread: TracedThread) -> int:
+        """How to resume ``thread``: PTRACE_SYSCALL while a catchpoint needs its next syscall-stop."""
+        catch = self.syscalls
+        if catch is not None and catch.via_seccomp and catch.open_call(thread.tid) is not None:
+            return ptrace.PTRACE_SYSCALL  # inside a call the filter caught: stop at its exit
+        return self.resume_request
 
     def _deliver_then_hold(self, thread: TracedThread, sig: int) -> None:
         # A signal reaching a thread we hold is delivered now, and the thread
@@ -152,17 +193,8 @@ class Tracer:
         thread.stopped = False
 
     def _on_unknown(self, tid: int, status: int) -> None:
-        how = self._forked.pop(tid, None)
-        if how is None:
-            log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
-            self._reaper.unregister(tid)
-            return
-        parent, kind = how
-        kind_, _ = classify(status)
-        if kind_ is not Kind.EXITED:
-            self._detach_child(tid, parent, kind)
-        else:
-            self._reaper.unregister(tid)
+        log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
+        self._reaper.unregister(tid)
 
     def _on_thread_gone(self, thread: TracedThread, code: int, status: int) -> None:
         del self.threads[thread.tid]
@@ -186,29 +218,26 @@ class Tracer:
         tid = ptrace.get_event_msg(parent.tid)
         if tid in self.threads:  # seized by the attach scan before this event was read
             return
+        caught = self.new_threads.check(parent.tid, tid) if self.new_threads is not None else None
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
-        self.add_thread(tid, parent.tid, parent.want_running)
-        if self.clone_hook is not None:
-            self.clone_hook(parent, tid)
+        # A caught one is held at its first instruction.
+        self.add_thread(tid, parent.tid, parent.want_running and caught is None)
+        self._tell_clone_hook(parent, tid)
         if not parent.want_running:
             self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
             self.on_wait_status(tid, early)
+        if caught is not None:
+            self.catch(caught)
+
+    def _tell_clone_hook(self, parent: TracedThread, tid: int) -> None:
+        """The clone hook runs while the creator still sits in its event stop (its registers are its own)."""
+        if self.clone_hook is not None:
+            self.clone_hook(parent, tid)
 
     def _on_fork(self, parent: TracedThread, how: str) -> None:
-        child = ptrace.get_event_msg(parent.tid)
-        self._forked[child] = (parent.tid, how)
-        for early in self._reaper.claim(child, self):
-            self._on_unknown(child, early)
-
-    def _detach_child(self, child: int, parent: int, how: str) -> None:
-        # The child inherited our tracing; following forks is a later feature,
-        # so it is let go at its first stop and runs untraced.
-        self._reaper.unregister(child)
-        with ptrace.tracee_may_be_gone():
-            ptrace.detach(child, 0)
-        self.emit(ChildDetached(child, parent, how))
+        self.forks.on_fork_event(parent, how)
 
     def _on_exec(self, thread: TracedThread) -> None:
         # man 2 ptrace, "execve(2) under ptrace": every other thread is gone,
@@ -218,7 +247,6 @@ class Tracer:
         # as exited) until then; the former tid of the execing thread is never
         # reported again.
         former = ptrace.get_event_msg(thread.tid)
-        self.emit(Exec(self.pid, time.time()))
         if thread.exit_announced:
             # The leader had exited (pthread_exit) and a surviving thread
             # exec'd: it now carries the leader's tid, alive again.
@@ -234,6 +262,7 @@ class Tracer:
             else:
                 other.stopped = False
                 other.want_running = True
+        after_exec(self, thread, former)
 
     def _finish(self) -> None:
         self._reaper.unregister(self.pid)
@@ -244,6 +273,15 @@ class Tracer:
                 waiter.set_result(self.exit)  # None after a detach: its end will not be seen
 
     # ----- all-stop -------------------------------------------------------
+
+    def settled(self, tid: int) -> None:
+        """``tid`` is held (for the modules that handle a stop themselves)."""
+        self._allstop.settled(tid)
+
+    @on_ptrace_owner
+    def catch(self, cause: Cause) -> None:
+        """A catchpoint fired at thread ``cause.tid``: stop every thread, and say why."""
+        self.stop_all(announce=AllStopped("exception", cause.tid, cause))
 
     @on_ptrace_owner
     def stop_all(self, announce: AllStopped | None = None) -> asyncio.Future[None]:
@@ -259,9 +297,10 @@ class Tracer:
         for thread in self.live_threads():
             thread.want_running = False
             if not thread.stopped:
-                not_stopped.add(thread.tid)
                 with ptrace.tracee_may_be_gone():
                     ptrace.interrupt(thread.tid)
+                if not thread.vfork_wait:  # asleep in vfork: held already (see ``vfork``)
+                    not_stopped.add(thread.tid)
         waiter = self._allstop.begin(not_stopped, announce)
         if not waiter.done():
             self._reaper.expect_stops(self)
@@ -274,10 +313,15 @@ class Tracer:
     def _look_for_zombies(self, tids: set[int]) -> None:
         for tid in tids:
             thread = self.threads.get(tid)
-            if thread is not None and not thread.stopped and procfs.thread_state(self.pid, tid) in (None, "Z", "X"):
+            if thread is None or thread.stopped:
+                continue
+            if procfs.thread_state(self.pid, tid) in (None, "Z", "X"):
                 # It has exited but cannot be reaped yet (a zombie leader):
                 # it will never stop, and for the user it is gone.
                 self._announce_exit(thread)
+            elif vfork.waits_for_vfork(self.pid, tid):
+                thread.vfork_wait = True  # it stops when its vfork child lets go: held until then
+                self._allstop.settled(tid)
 
     @on_ptrace_owner
     def check_leader(self) -> None:
@@ -294,13 +338,22 @@ class Tracer:
 
     @on_ptrace_owner
     def resume(self, tid: int | None = None) -> None:
-        """Resume every thread, or only ``tid``."""
+        """Resume every thread, or only ``tid``.
+
+        A catchpoint stop held back while another was shown is reported
+        instead, and nothing resumes (the program is still stopped there).
+        """
+        if tid is None:
+            pending = self._allstop.next_pending(self.live_thread)
+            if pending is not None:
+                self.emit(pending)
+                return
         self._allstop.drop_announcement()
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True
             if thread.stopped:
-                thread.leave_stop()
+                thread.leave_stop(0, self.request_for(thread))
 
     # ----- leaving --------------------------------------------------------
 
@@ -311,12 +364,17 @@ class Tracer:
             return
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
+        self.forks.release_undecided()
         for thread in list(self.threads.values()):
+            self._reaper.unregister(thread.tid)
+            if thread.vfork_wait and not thread.stopped:
+                # Not in a ptrace-stop, so PTRACE_DETACH would fail: let it go at its stop.
+                self._reaper.register(thread.tid, vfork.DetachOnStop(self._reaper))
+                continue
             # A thread in group-stop stays stopped after the detach, as an
             # untraced one would.
             with ptrace.tracee_may_be_gone():
                 ptrace.detach(thread.tid, 0)
-            self._reaper.unregister(thread.tid)
         self.threads.clear()
         self.detached = True
         self._finish()

@@ -4,17 +4,21 @@ Importing the package registers every request handler (``@request``).
 """
 
 from . import (  # noqa: F401  (registers handlers)
+    backtrace,
+    catchpoints,
+    console,
     disassembly,
     execution,
+    follow_commands,
     lifecycle,
     memory,
     modules,
     registers_scope,
-    repl,
     scopes,
     sources,
     stack_trace,
     start,
+    syscall_scope,
     thread_scope,
     threads,
     timeline_feed,

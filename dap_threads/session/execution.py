@@ -26,6 +26,6 @@ async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResp
         session.resumed(args.threadId)
         tracer.resume(args.threadId)
         return m.ContinueResponseBody(allThreadsContinued=False)
-    session.resumed()
+    session.resuming()
     tracer.resume()
     return m.ContinueResponseBody(allThreadsContinued=True)

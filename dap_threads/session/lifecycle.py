@@ -56,5 +56,5 @@ async def terminate(session: Session, args: m.TerminateArguments) -> None:
     tracer = session.require_tracer()
     # SIGTERM lets the program clean up; held threads are resumed so it can.
     tracer.kill(signal.SIGTERM)
-    session.resumed()
+    session.resuming()
     return None

@@ -3,7 +3,8 @@
 A provider gives one scope of a frame (or none) and the variables in it;
 the list below is the order a client shows them in: "Thread" (``thread_scope``:
 the thread's live facts and where it came from), then "Registers"
-(``registers_scope``). variablesReferences expire when the program resumes, like
+(``registers_scope``), then "Syscall" at a syscall catchpoint stop
+(``syscall_scope``). variablesReferences expire when the program resumes, like
 frame ids (DAP "Lifetime of Objects References").
 """
 

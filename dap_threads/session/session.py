@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap import messages as m
+from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine.events import AllStopped, Event, Exec, ProcessExited
+from ..engine import procfs
+from ..engine.events import AllStopped, ChildDetached, ChildHeld, Event, Exec, ProcessExited
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
 from .callstacks import CallStacks
+from .catch_settings import Catchpoints
 from .creation import CreationSites
 from .events import translate
+from .follow import Following
 from .frames import FrameIds
 from .thread_pane import PaneOptions, ThreadPane
 
@@ -57,15 +62,23 @@ class Session:
         self.launched = False
         self.frames = FrameIds()
         self.stacks = CallStacks(protocol.send_event, loop)
-        #: the thread list's live names and the timeline (once a program is traced)
+        #: the thread list's live names and the timeline (once a program is traced), and its options
         self.pane: ThreadPane | None = None
+        self.pane_options: PaneOptions | None = None
         #: where each thread was created (the creator's stack at the clone)
         self.creation = CreationSites(self.stacks)
-        #: what the client said in `initialize` (lines and columns from 1, ...)
-        self.client = m.InitializeArguments(adapterID="")
+        #: what the client said of itself in ``initialize`` (its capabilities, lines and columns from 1, ...)
+        self.client: InitializeArguments = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
+        #: the token this connection's attach/launch brought, handed on to child sessions
+        self.token: str | None = None
+        self.following = Following(self)
+        self.catchpoints = Catchpoints()
+        #: the stop the client was last told of (None while running): what exceptionInfo describes
+        self.last_stop: AllStopped | None = None
         self._deferred_stops: list[AllStopped] = []
+        self._when_configured: list[Callable[[], None]] = []
         self._after_response: list[Callable[[], None]] = []
         self._terminated = False
 
@@ -77,6 +90,8 @@ class Session:
             self.gate.admit(token if isinstance(token, str) else None)
         except AccessDenied as exc:
             raise RequestError(str(exc)) from None
+        if isinstance(token, str):
+            self.token = token
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` right after the response to the request being handled is written.
@@ -109,11 +124,29 @@ class Session:
         stops, self._deferred_stops = self._deferred_stops, []
         for stop in stops:
             self._send_stopped(stop)
+        actions, self._when_configured = self._when_configured, []
+        for action in actions:
+            action()
 
-    def start_tracing(self, tracer: Tracer, *, launched: bool, pane: PaneOptions) -> None:
+    def when_configured(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once configurationDone is answered (now, if it was): a launched program
+        starts then, so that catchpoints set during configuration catch from its first instruction."""
+        if self.configured:
+            action()
+        else:
+            self._when_configured.append(action)
+
+    def start_tracing(self, tracer: Tracer, *, launched: bool, pane: PaneOptions | None = None) -> None:
+        """Show ``tracer``'s program: ``pane`` is attach/launch's thread-pane options (a followed
+        child keeps the session's, a child session's attach without them gets the defaults)."""
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
+        self.following.apply(tracer)
+        self.catchpoints.apply(tracer)
+        pane = self.pane_options = pane or self.pane_options or PaneOptions()
+        if self.pane is not None:
+            self.pane.close()  # the program it showed was left (follow-fork-mode child)
         self.pane = ThreadPane(
             tracer,
             self.protocol.send_event,
@@ -138,6 +171,31 @@ class Session:
         """The program runs again: frame ids, variable references and stacks of this stop expire."""
         self.frames.clear()
         self.stacks.forget_stop()
+
+    def resuming(self) -> None:
+        """The whole program is about to run: what this stop showed expires, an "ask" stop follows the parent."""
+        self.following.before_resume()
+        self.resumed()
+        self.last_stop = None
+
+    def stop_program(self, tracer: Tracer, reason: str) -> None:
+        tracer.stop_all(announce=AllStopped(reason, tracer.pid))
+
+    def send_output(self, text: str, category: str = "console") -> None:
+        if not self._terminated:
+            self.protocol.send_event("output", m.OutputEventBody(output=text, category=category))
+
+    def send_process_event(self, pid: int, how: str, path: str | None = None) -> None:
+        """A `process` event: the program's path (``path``, or read from /proc now) and pid."""
+        name = path or procfs.process_name(pid) or str(pid)
+        try:
+            name = path or os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            pass
+        self.protocol.send_event(
+            "process",
+            m.ProcessEventBody(name=name, systemProcessId=pid, isLocalProcess=True, startMethod=how, pointerSize=64),
+        )
 
     @property
     def active_tracer(self) -> Tracer | None:
@@ -165,6 +223,11 @@ class Session:
                 f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
                 f"the 'threads' request lists the live ones"
             )
+        if stopped and not thread.stopped and thread.vfork_wait:
+            raise RequestError(
+                f"thread {tid} is held asleep in vfork: the kernel keeps it in the call until its child "
+                f"execs or exits, and its registers can be read once it returns (it stops there)"
+            )
         if stopped and not thread.stopped:
             raise RequestError(
                 f"thread {tid} is running: pause it first (its state can only be read while it is stopped)"
@@ -182,13 +245,20 @@ class Session:
                     # DAP: a stop-on-attach/entry is reported after configurationDone.
                     self._deferred_stops.append(event)
             elif isinstance(event, ProcessExited):
-                self.loop.create_task(self._program_ended(event))
+                self.loop.create_task(self.program_ended(event))
+            elif isinstance(event, ChildHeld):
+                self.following.on_child_held(event)
             elif isinstance(event, Exec):
                 self.forget_stop()
-                self.stacks.on_exec()
+                self.following.on_exec(event)
+                if self.following.follow_exec:
+                    self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
                 self.creation.on_exec()
                 if self.pane is not None:
-                    self.pane.on_exec()
+                    self.pane.on_exec()  # the threads the client was shown are gone either way
+            elif isinstance(event, ChildDetached):
+                # gdb's words (detach-on-fork): the child runs untraced.
+                self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
             else:
                 message = translate(event)
                 if message is not None:
@@ -203,11 +273,12 @@ class Session:
         if self.tracer is None or self.tracer.exit is not None:
             return
         self.forget_stop()
+        self.last_stop = stop
         # DAP: a frame's moduleId names a module the client was told of; tell it first.
         self.stacks.sync_modules()
-        self._send_translated(stop)
+        self.send_translated(stop)
 
-    async def _program_ended(self, exit: ProcessExited) -> None:
+    async def program_ended(self, exit: ProcessExited) -> None:
         # Output first: `exited` and `terminated` are the session's last events.
         pending = [asyncio.ensure_future(p.closed.wait()) for p in self.pumps if not p.closed.is_set()]
         if pending:
@@ -225,10 +296,10 @@ class Session:
         if self.pane is not None:
             self.pane.close()  # the timeline's last batch goes before `exited`
         if exit is not None:
-            self._send_translated(exit)
+            self.send_translated(exit)
         self.protocol.send_event("terminated")
 
-    def _send_translated(self, event: Event) -> None:
+    def send_translated(self, event: Event) -> None:
         message = translate(event)
         if message is not None:
             self.protocol.send_event(*message)
@@ -237,8 +308,10 @@ class Session:
 
     async def close(self) -> None:
         """The client is gone (or said disconnect): leave the program as the user expects."""
+        self.following.release_offered()
         tracer = self.active_tracer
         if tracer is not None:
+            tracer.forks.release_all()
             if self.launched:
                 tracer.kill()
                 try:

@@ -53,7 +53,7 @@ SendEvent = Callable[[str, Any], None]
 class PaneOptions:
     """What attach/launch said: ``threadName``, ``sampleThreads``, ``threadRefreshLimit``, ``creationStacks``."""
 
-    names: NameFormat
+    names: NameFormat = attrs.field(factory=NameFormat)
     sample: bool = True
     refresh_limit: int = DEFAULT_REFRESH_LIMIT
     #: record the creator's stack at each clone (rationed: session/creation.py)

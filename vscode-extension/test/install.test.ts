@@ -9,9 +9,10 @@ import { installAdvice, packageSource } from '../src/install';
 describe('packageSource', () => {
     it('finds the wheel packaged with the extension', () => {
         const ext = fs.mkdtempSync(path.join(os.tmpdir(), 'ext-'));
-        fs.mkdirSync(path.join(ext, 'wheel'));
-        fs.writeFileSync(path.join(ext, 'wheel', 'dap_threads-0.1.0-py3-none-any.whl'), '');
-        assert.equal(packageSource(ext), path.join(ext, 'wheel', 'dap_threads-0.1.0-py3-none-any.whl'));
+        fs.mkdirSync(path.join(ext, 'wheels'));
+        fs.writeFileSync(path.join(ext, 'wheels', 'dap_threads-0.1.0-py3-none-any.whl'), '');
+        fs.writeFileSync(path.join(ext, 'wheels', 'pip-26.0-py3-none-any.whl'), '');
+        assert.equal(packageSource(ext), path.join(ext, 'wheels', 'dap_threads-0.1.0-py3-none-any.whl'));
     });
 
     it('falls back to the checkout an unpackaged extension runs from', () => {
@@ -28,11 +29,12 @@ describe('packageSource', () => {
 });
 
 describe('installAdvice', () => {
-    const wheel = '/ext/wheel/dap_threads-0.1.0-py3-none-any.whl';
+    const wheel = '/ext/wheels/dap_threads-0.1.0-py3-none-any.whl';
+    const offline = `--no-index --find-links "/ext/wheels" "${wheel}"`;
 
     it('installs into the interpreter the user named by its path', () => {
         assert.deepEqual(installAdvice('/home/me/venv/bin/python', wheel, '/home/me'), {
-            command: `"/home/me/venv/bin/python" -m pip install "${wheel}"`,
+            command: `"/home/me/venv/bin/python" -m pip install ${offline}`,
         });
     });
 
@@ -41,7 +43,7 @@ describe('installAdvice', () => {
         assert.equal(
             advice.command,
             `python3 -m venv "/home/me/.local/share/dap-threads/venv" && ` +
-                `"/home/me/.local/share/dap-threads/venv/bin/python" -m pip install "${wheel}"`,
+                `"/home/me/.local/share/dap-threads/venv/bin/python" -m pip install ${offline}`,
         );
         assert.equal(advice.python, '/home/me/.local/share/dap-threads/venv/bin/python');
     });
