@@ -160,10 +160,11 @@ class ThreadPane:
             return "" if node is None or node.creator is None else str(node.creator)
         return f"{self.node_name(parent)} ({parent.tid})"
 
-    def node_name(self, node: Node) -> str:
-        """A thread's name as last sampled, or read now (one born since the last sample), or "?" once gone."""
-        if node.name is None and node.alive:
-            node.name = procfs.thread_name(self.tracer.pid, node.tid)
+    def node_name(self, node: Node, *, now: bool = False) -> str:
+        """A thread's name as last sampled, or read now (one born since the last sample, or with ``now``:
+        threads rename themselves, and a pause can come before the sample that saw it), or "?" once gone."""
+        if (now or node.name is None) and node.alive:
+            node.name = procfs.thread_name(self.tracer.pid, node.tid) or node.name
         return node.name or "?"
 
     def _refresh(self) -> None:

@@ -143,7 +143,7 @@ def _origin_rows(session: Session, pane: ThreadPane, tid: int, site: CreationSit
             rows.append(("created at", session.creation.why_missing(), 0))
     chain = lineage.ancestry(tid)
     if len(chain) > 2:
-        rows.append(("ancestry", " ← ".join(f"{n.tid} {pane.node_name(n)}" for n in chain), 0))
+        rows.append(("ancestry", " ← ".join(f"{n.tid} {pane.node_name(n, now=True)}" for n in chain), 0))
     rows.extend(_birth_rows(pane, node, lineage))
     children = list(node.kids())
     if children:
@@ -160,7 +160,7 @@ def _creator_text(pane: ThreadPane, node: Node, lineage: Lineage) -> str:
     parent = node.parent
     if parent is None:
         return f"{node.creator} (its record was dropped: too many threads ago)"
-    return f"{parent.tid} {pane.node_name(parent)}"
+    return f"{parent.tid} {pane.node_name(parent, now=True)}"
 
 
 def _birth_rows(pane: ThreadPane, node: Node, lineage: Lineage) -> list[Row]:
