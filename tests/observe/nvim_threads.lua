@@ -28,8 +28,18 @@ if not vim.wait(20000, function() return dap.session() ~= nil end, 50) then
   finish({ 'ERROR: no session' })
 end
 local session = dap.session()
--- Let the adapter sample twice (state and CPU%), and nvim-dap learn of every thread.
-vim.wait(3500, function() return false end, 100)
+-- Let the adapter sample twice (state and CPU%: the spinner's name shows a CPU%), and nvim-dap learn of
+-- every thread. Asked, not waited for by the clock: on a busy machine the program starts late.
+local sampled = false
+vim.wait(30000, function()
+  session:request('threads', nil, function(err, response)
+    for _, thread in ipairs((not err and response and response.threads) or {}) do
+      if (thread.name or ''):match('^spin .*R %d+%%') then sampled = true end
+    end
+  end)
+  return sampled
+end, 500)
+vim.wait(1000, function() return false end, 100)
 local main
 for id, thread in pairs(session.threads) do
   if id == session.threads[id].id and (thread.name or ''):match('^threadstates') then main = id end
