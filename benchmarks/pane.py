@@ -1,4 +1,4 @@
-"""Suite 8, pane (issue 15 part 2): what the live thread list costs, through the real adapter.
+"""Suite 9, pane (issue 15 part 2): what the live thread list costs, through the real adapter.
 
 1. Storm, sampling on vs off: ``tstorm TOTAL 8`` launched through DAP, with
    the thread pane as it ships (sampling /proc once a second, creation stacks

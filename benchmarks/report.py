@@ -308,7 +308,7 @@ def _pane_table(p: dict[str, Any]) -> str:
              f"{(refreshed['threads_bytes']['median'] or 0) / 1024:.0f} / {_fmt(refreshed['threads_answer_ms'], 1)}"],
             ["  client json.loads of it, ms", _fmt(refreshed["client_parse_ms"], 1)],
         ]  # fmt: skip
-    return _table("8. Pane: the live thread list (issue 15 part 2)", ["measure", "value"], rows)
+    return _table("9. Pane: the live thread list (issue 15 part 2)", ["measure", "value"], rows)
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
