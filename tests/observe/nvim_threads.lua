@@ -28,14 +28,20 @@ if not vim.wait(20000, function() return dap.session() ~= nil end, 50) then
   finish({ 'ERROR: no session' })
 end
 local session = dap.session()
--- Let the adapter sample twice (state and CPU%: the spinner's name shows a CPU%), and nvim-dap learn of
--- every thread. Asked, not waited for by the clock: on a busy machine the program starts late.
+-- Let the program make its threads, and the adapter sample each of the five twice (state and CPU%: every name shows a CPU%), and
+-- nvim-dap learn of every thread. Asked, not waited for by the clock: on a busy machine the program
+-- starts late and creates its threads slowly.
 local sampled = false
 vim.wait(30000, function()
   session:request('threads', nil, function(err, response)
-    for _, thread in ipairs((not err and response and response.threads) or {}) do
-      if (thread.name or ''):match('^spin .*R %d+%%') then sampled = true end
+    local threads = (not err and response and response.threads) or {}
+    local with_cpu, ready = 0, false
+    for _, thread in ipairs(threads) do
+      if (thread.name or ''):match(' %d+%%') then with_cpu = with_cpu + 1 end
+      -- main waits in pause() once every thread is made
+      if (thread.name or ''):match('^threadstates .* pause$') then ready = true end
     end
+    sampled = ready and #threads >= 5 and with_cpu == #threads
   end)
   return sampled
 end, 500)
