@@ -161,6 +161,11 @@ class Session:
             tracer.clone_hook = self.creation.on_clone
             self.after_response(lambda: self.creation.start(tracer.pid))
 
+    def pane_before_stop(self) -> None:
+        """stopOnAttach: the thread list's one look at the threads while they still run (see ThreadPane)."""
+        if self.pane is not None:
+            self.pane.sample_before_stop()
+
     def resumed(self, tid: int | None = None) -> None:
         """The program runs again (``tid``: only that thread): the stop's ids expire, the sampler reads again."""
         self.forget_stop()

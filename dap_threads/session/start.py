@@ -59,6 +59,7 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
     session.start_tracing(tracer, launched=False, pane=pane)
     session.send_process_event(pid, "attach")
     if args.stopOnAttach:
+        session.pane_before_stop()
         tracer.stop_all(announce=AllStopped("pause", pid))
     return None
 

@@ -107,6 +107,19 @@ class ThreadPane:
         """The program (or only ``tids``) runs again: sample it again, and mark the pause's end."""
         self.observer.resumed(None if tids is None else list(tids))
 
+    def sample_before_stop(self) -> None:
+        """Read every thread once now, before an all-stop that comes before the first tick (stopOnAttach).
+
+        A thread held by the tracer reads as ``t`` in /proc, so a program stopped
+        before it was ever sampled would show no state of its own until it runs
+        again; PTRACE_SEIZE leaves it running, so now is the last moment to see it.
+        The sampler counts the program as held from now: a tick between the
+        interrupts and the `stopped` event would read the stopping threads.
+        """
+        if self.options.sample:
+            self.observer.sample()
+        self.observer.sampler.paused()
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())

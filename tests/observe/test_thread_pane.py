@@ -222,3 +222,22 @@ def test_the_timeline_request_gives_the_recording_then_batches_as_custom_events(
     # The last batch goes out before `exited` and `terminated`.
     order = [m.get("event") for m in dap.events()]
     assert order.index("exited") > max(i for i, e in enumerate(order) if e == "dapThreads.timeline")
+
+
+def test_stop_on_attach_names_each_thread_with_its_state_from_before_the_stop(dap, programs):
+    # Held from the attach on, every thread reads as `t` in /proc: the only look at its own state is
+    # the one taken before the stop.
+    proc = programs.start("threadstates", "spin", "read", "futex", "sleep")
+    text = ""
+    while "ready" not in text:
+        text += proc.stdout.readline()
+    found = roles(text)
+    dap.attach(proc.pid, stopOnAttach=True)
+    dap.wait_event("stopped")
+    now = names(dap)
+    for role, (tid, _) in found.items():
+        letter, wait = ("R", "") if role == "spin" else ("S", WAIT_WORD[role])
+        assert re.fullmatch(rf"{role} \({tid}\) · {letter} ?{wait}", now[tid]), (role, now[tid])
+    scope, _ = thread_scope(dap, found["futex"][0])
+    assert scope["state"].startswith("S sleeping"), scope
+    dap.ok("continue", {"threadId": proc.pid})
