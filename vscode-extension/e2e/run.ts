@@ -327,6 +327,14 @@ async function stacksScenario(context: BrowserContext, base: string, scratch: st
         await mainRow.waitFor({ timeout: STEP_TIMEOUT });
         await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'idle_main' }).first().waitFor({ timeout: STEP_TIMEOUT });
         await mainRow.locator('.monaco-tl-twistie').click();
+        // The Variables pane (its Thread scope unfolded) and Watch take the height the Call Stack pane
+        // needs to render the worker's frames down to worker_loop (rows out of view are not in the DOM).
+        for (const title of [/^\s*variables/i, /^\s*watch/i]) {
+            const header = page.locator('.pane-header[aria-expanded="true"]', { hasText: title }).first();
+            if (await header.isVisible().catch(() => false)) {
+                await header.click().catch(() => undefined);
+            }
+        }
         const threadRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${worker})` }).first();
         await threadRow.locator('.monaco-tl-twistie').click();
         // (start_thread and clone3 are subtle: folded under "Show 2 More Stack Frames")
