@@ -136,7 +136,6 @@ def test_an_unchanged_thread_is_not_read_again_but_its_counters_are_in_turn(tmp_
         assert all(f.cpu_percent == 0.0 for f in seen)
 
 
-
 def test_a_sleep_restarted_after_a_pause_keeps_the_call_seen_before(tmp_path: Path):
     # A nanosleep interrupted by our all-stop goes on as restart_syscall: still the same sleep. A thread
     # first seen in it is shown as the kernel says.
