@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, observe, pause, report, stacks, storm, syscalls
+from . import attach, common, footprint, latency, observe, pane, pause, report, stacks, storm, syscalls
 from .common import Scratch, Spinners, log
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe", "syscalls")
+SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe", "pane", "syscalls")
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
@@ -34,6 +34,7 @@ PLANS: dict[str, dict[str, Any]] = {
             "storm": 4000,
             "html_threads": 20_000,
         },
+        "pane": {"storm_total": 20_000, "storm_rounds": 3, "sizes": [1000, 10000], "seconds": 10},
         "syscalls": {"workloads": [(500, 4, 40), (500, 4, 0)], "rounds": 5},
     },
     "quick": {
@@ -51,6 +52,7 @@ PLANS: dict[str, dict[str, Any]] = {
             "storm": 2000,
             "html_threads": 20_000,
         },
+        "pane": {"storm_total": 8000, "storm_rounds": 1, "sizes": [1000], "seconds": 5},
         "syscalls": {"workloads": [(200, 4, 40), (200, 4, 0)], "rounds": 3},
     },
 }
@@ -183,6 +185,8 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return stacks.run(**cfg)
     if suite == "observe":
         return observe.run(spinners, scratch, **cfg)
+    if suite == "pane":
+        return pane.run(scratch, **cfg)
     if suite == "syscalls":
         return syscalls.run(scratch, **cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}

@@ -210,6 +210,9 @@ def table(results: dict[str, Any]) -> str:
     if "syscalls" in results:
         out.append(_syscalls_table(results["syscalls"]))
         out.append("")
+    if "pane" in results:
+        out.append(_pane_table(results["pane"]))
+        out.append("")
     if results.get("targets"):
         rows = [
             [t["name"], t["target"], t["measured"], {True: "met", False: "MISSED", None: "n/a"}[t["met"]]]
@@ -281,6 +284,31 @@ def _observe_table(o: dict[str, Any]) -> str:
             ["  zoom/pan frame, median / max ms", f"{_fmt(r['frame_median_ms'], 1)} / {_fmt(r['frame_max_ms'], 1)}"],
         ]
     return _table("7. Observe: live thread facts, lineage, timeline (issue 15)", ["measure", "value"], rows)
+
+
+def _pane_table(p: dict[str, Any]) -> str:
+    s = p["storm"]
+    rows = [
+        [f"storm of {s['total']:,} (batches of 8), untraced, ms", _fmt(s["untraced_ms"])],
+        ["  launched, pane on (sampling, creation stacks), ms", _fmt(s["on_ms"])],
+        ["  launched, pane off (sampleThreads/creationStacks false), ms", _fmt(s["off_ms"])],
+        ["  on / off", _fmt(s["ratio"], 3)],
+        ["  added by the pane, µs per thread", _fmt(s["added_us_per_thread"], 1)],
+        ["  adapter CPU µs per thread, on / off",
+         f"{_fmt(s['cpu_on_us_per_thread'], 1)} / {_fmt(s['cpu_off_us_per_thread'], 1)}"],
+    ]  # fmt: skip
+    for n, r in p["refresh"].items():
+        refreshed, sampled = r["refreshed"], r["sampled_only"]
+        per = r["adapter_cpu_ms_per_refresh"]
+        rows += [
+            [f"{int(n):,} threads (flip): sampling alone, adapter CPU ms/s", f"{sampled['cpu_ms_per_second']:.1f}"],
+            [f"  refreshes in {refreshed['seconds']:.0f} s (client answers invalidated)", str(refreshed["refreshes"])],
+            ["  adapter CPU ms per refresh (sampling subtracted)", "-" if per is None else f"{per:.1f}"],
+            ["  `threads` response, KiB / answered in ms",
+             f"{(refreshed['threads_bytes']['median'] or 0) / 1024:.0f} / {_fmt(refreshed['threads_answer_ms'], 1)}"],
+            ["  client json.loads of it, ms", _fmt(refreshed["client_parse_ms"], 1)],
+        ]  # fmt: skip
+    return _table("9. Pane: the live thread list (issue 15 part 2)", ["measure", "value"], rows)
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -370,6 +398,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     if "stacks" in results:
         _stack_targets(results["stacks"]["rows"], add)
+    if "pane" in results:
+        ratio = med(results["pane"]["storm"]["ratio"])
+        add("storm: thread pane on vs off (issue 15)", "<= 1.05x", f"{ratio:.3f}x", ratio <= 1.05)
     return found
 
 

@@ -50,13 +50,13 @@ def min_tracer(total: int, batch: int, out, exit_event: bool = False) -> Result:
     return _read_elapsed(out), cpu
 
 
-def dap_launch(total: int, batch: int, out, baseline: str | None = None) -> Result:
+def dap_launch(total: int, batch: int, out, baseline: str | None = None, **launch_args: object) -> Result:
     # A baseline checkout's adapter: its folder first on the path, and not this one's (-P: no cwd entry).
     extra = {"env": {"PYTHONPATH": baseline}, "pre_args": ["-P"]} if baseline else {}
     with Adapter(python=common.PYTHON, **extra) as adapter:
         adapter.initialize()
         before = cpu_ns(adapter.proc.pid)
-        adapter.launch(program("tstorm"), [total, batch, out])
+        adapter.launch(program("tstorm"), [total, batch, out], **launch_args)
         adapter.event("terminated", timeout=300)
         cpu = cpu_ns(adapter.proc.pid) - before
         _check_events(adapter, total, "launch")
@@ -139,6 +139,13 @@ CONTESTANTS: list[tuple[str, str, Runner, str | None]] = [
     ("min_c_exit", "min C tracer (+TRACEEXIT)", lambda t, b, o: min_tracer(t, b, o, exit_event=True), None),
     ("dap_launch", "dap-threads launch (DAP)", dap_launch, None),
     ("dap_attach", "dap-threads attach (DAP)", dap_attach, None),
+    # The thread pane off: no /proc sampling, no creation stacks (issue 15; the pane suite has a longer storm).
+    (
+        "dap_launch_unobserved",
+        "dap-threads launch, sampling off",
+        lambda t, b, o: dap_launch(t, b, o, sampleThreads=False, creationStacks=False),
+        None,
+    ),
     ("gdb", "gdb -batch (run)", gdb_batch, "gdb"),
     ("strace", "strace -f", strace_f, "strace"),
 ]

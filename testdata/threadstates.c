@@ -14,6 +14,9 @@
  *   disk    vfork-style wait: clone(CLONE_VM|CLONE_VFORK) of a child that
  *           never execs or exits; the kernel keeps the parent in an
  *           uninterruptible (killable) sleep, state D, until it does
+ *   wake    a raw nanosleep of THREADSTATES_WAKE_MS milliseconds (default
+ *           3000; S, nanosleep), then a busy loop like spin, forever: a
+ *           thread that changes state while nobody stops the program
  * The calls are made as raw syscalls where glibc would pick another one
  * (nanosleep -> clock_nanosleep, cond waits -> FUTEX_WAIT_BITSET), so the
  * wait a reader of /proc/TID/syscall sees is the one named here.
@@ -120,6 +123,19 @@ static void do_poll(void)
         poll(&p, 1, -1);
 }
 
+static void do_wake(void)
+{
+    const char *env = getenv("THREADSTATES_WAKE_MS");
+    long ms = env && *env ? atol(env) : 3000;
+    struct timespec nap = { ms / 1000, (ms % 1000) * 1000000L };
+    volatile unsigned long x = 0;
+    announce("wake", "-");
+    while (syscall(SYS_nanosleep, &nap, &nap) < 0 && errno == EINTR)
+        ;
+    for (;;)
+        x++;
+}
+
 static char child_stack[64 * 1024] __attribute__((aligned(16)));
 
 static int vfork_child(void *arg)
@@ -150,6 +166,7 @@ struct role {
 static const struct role roles[] = {
     { "spin", do_spin },   { "read", do_read },     { "futex", do_futex }, { "sleep", do_sleep },
     { "epoll", do_epoll }, { "accept", do_accept }, { "poll", do_poll },   { "disk", do_disk },
+    { "wake", do_wake },
 };
 
 static void *role_main(void *arg)

@@ -205,10 +205,17 @@ class DapClient:
 
     # ----- conveniences ---------------------------------------------------------
 
-    def initialize(self) -> Message:
+    def initialize(self, **capabilities: Any) -> Message:
+        """``initialize``, then its `initialized` event; ``capabilities``: what the client declares (supports...)."""
         response = self.ok(
             "initialize",
-            {"adapterID": "dap-threads", "clientID": "pytest", "linesStartAt1": True, "columnsStartAt1": True},
+            {
+                "adapterID": "dap-threads",
+                "clientID": "pytest",
+                "linesStartAt1": True,
+                "columnsStartAt1": True,
+                **capabilities,
+            },
         )
         self.wait_event("initialized")
         return response

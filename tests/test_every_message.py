@@ -30,6 +30,7 @@ FAILING_REQUESTS = {
     "readMemory": ({"memoryReference": "main", "count": 4}, "must be an address"),
     "disassemble": ({"memoryReference": "0x1000", "instructionCount": -1}, "instructionCount"),
     "terminate": ({}, "no program"),
+    "dapThreads.timeline": ({"follow": True}, "no program"),
     "setExceptionBreakpoints": ({"filters": "newThread"}, "array"),
     "exceptionInfo": ({"threadId": 1}, "no program"),
     "evaluate": ({"expression": "print x"}, "unknown command"),

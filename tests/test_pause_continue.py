@@ -76,8 +76,8 @@ def test_stack_trace_and_registers_of_a_paused_thread(dap, programs):
     assert int(top["instructionPointerReference"], 16) > 0
     assert not top["name"].startswith("0x"), "the top frame should be named by an ELF symbol"
     scopes = dap.ok("scopes", {"frameId": top["id"]})["body"]["scopes"]
-    assert scopes[0]["name"] == "Registers"
-    variables = dap.ok("variables", {"variablesReference": scopes[0]["variablesReference"]})["body"]["variables"]
+    assert [s["name"] for s in scopes] == ["Thread", "Registers"]
+    variables = dap.ok("variables", {"variablesReference": scopes[1]["variablesReference"]})["body"]["variables"]
     values = {v["name"]: int(v["value"], 16) for v in variables}
     assert values["rip"] == int(top["instructionPointerReference"], 16)
     assert {"rax", "rsp", "rbp", "fs_base"} <= set(values)

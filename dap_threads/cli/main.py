@@ -3,8 +3,9 @@
 dap-threads                         serve DAP on stdin/stdout (what editors spawn)
 dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connection
 dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
-dap-threads watch PID               print thread events of a running process
+dap-threads watch PID [--tree]      print thread events of a running process (or its creation tree, live)
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
+   (both: --record FILE.html, --trace-json FILE.json: the threads' timeline when it ends)
    --syscalls openat,connect        ... and those calls, strace style (watch too)
    --stop-on-new-thread[=GLOB]      ... and stop at each new thread, asking what to do (watch too)
 dap-threads ps [--json] [--all]     processes this user may trace (--all: and why not the others)
@@ -25,6 +26,8 @@ from .access_options import add_access_options, listen_policy, say
 from .catch import CatchOptions
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: Sampling more often than this would cost more than it shows (seconds).
+_MIN_INTERVAL = 0.05
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
     watch.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    watch.add_argument(
+        "--tree",
+        action="store_true",
+        help="draw who created whom, live, with each thread's state, CPU and wait (at the end if not a terminal)",
+    )
+    _observe_options(watch)
     add_catch_options(watch)
     run = sub.add_parser(
         "run",
@@ -65,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
     )
+    _observe_options(run)
     add_catch_options(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
     ps = sub.add_parser(
@@ -79,6 +89,27 @@ def build_parser() -> argparse.ArgumentParser:
     stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
     stacks.add_argument("--max-frames", type=int, default=256, metavar="N", help="unwind at most N frames a thread")
     return parser
+
+
+def _observe_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--record",
+        metavar="FILE",
+        help="write the threads' timeline (lives, sampled states, creators, one lane each) as a self-contained "
+        "HTML page when the program ends or is left",
+    )
+    command.add_argument(
+        "--trace-json",
+        metavar="FILE",
+        help="write the same as Chrome Trace Event JSON (open it in ui.perfetto.dev or chrome://tracing)",
+    )
+    command.add_argument(
+        "--interval",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="read each thread's state from /proc this often (default: 1; the program is never stopped)",
+    )
 
 
 def add_catch_options(parser: argparse.ArgumentParser) -> None:
@@ -151,16 +182,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"dap-threads {args.command}: --syscalls: {problem}", file=sys.stderr)
         return 2
     if args.command == "watch":
-        from .watch import watch
+        from .watch import WatchOptions, watch
 
-        return watch(args.pid, as_json=args.json, catch=catch)
+        return watch(
+            args.pid,
+            WatchOptions(args.json, args.tree, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL), catch),
+        )
     if args.command == "run":
-        from .run import run
+        from .run import RunOptions, run
 
         command = list(args.argv)
         if command[:1] == ["--"]:
             command = command[1:]
-        return run(command, as_json=args.json, kill_after=args.kill_after, catch=catch)
+        options = RunOptions(
+            args.json, args.kill_after, args.record, args.trace_json, max(args.interval, _MIN_INTERVAL), catch
+        )
+        return run(command, options)
     if args.command == "ps":
         from .ps import ps
 

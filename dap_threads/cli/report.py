@@ -15,7 +15,10 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
+
+import attrs
 
 from ..engine import procfs
 from ..engine.events import ChildDetached, Event, Output, ProcessExited, SyscallSeen, ThreadExited, ThreadStarted
@@ -67,12 +70,21 @@ class Reporter:
         self.out = out
         self.names = ThreadNames(pid)
         self._broken = False
+        #: (tid, exit time) -> how it lived (``observing.ExitRecord``), for the exited lines
+        self.exit_record: Callable[[int, float], Any] | None = None
+        #: event lines are not written (``watch --tree`` at a terminal draws the tree instead)
+        self.quiet_events = False
 
     def __call__(self, batch: list[Event]) -> None:
         # Names matter at a thread's exit: a batch of syscall lines alone does not pay for the reads.
         if any(isinstance(event, ThreadExited) for event in batch):
             self.names.refresh()
-        self._write([line for line in map(self.format, batch) if line])
+        lines = [line for line in map(self.format, batch) if line]
+        if not self.quiet_events:
+            self._write(lines)
+
+    def lived(self, event: ThreadExited) -> Any:
+        return self.exit_record(event.tid, event.time) if self.exit_record is not None else None
 
     def output(self, event: Output) -> None:
         """The program's own output, when it was captured (``--json``)."""
@@ -147,7 +159,9 @@ class TextReporter(Reporter):
             )
             return self._line(f"started {event.tid} {name} ({origin})", event.time)
         if isinstance(event, ThreadExited):
-            return self._line(f"exited  {event.tid} {self.names.exited(event.tid)}", event.time)
+            record = self.lived(event)
+            summary = f"  ({record.text()})" if record is not None else ""
+            return self._line(f"exited  {event.tid} {self.names.exited(event.tid)}{summary}", event.time)
         if isinstance(event, ProcessExited):
             return self._line(f"process {self.pid} {event.description}")
         if isinstance(event, ChildDetached):
@@ -198,7 +212,9 @@ class JsonReporter(Reporter):
             name = self.names.started(event.tid)
             return self._line("thread-started", event.time, tid=event.tid, name=name, creator=event.creator)
         if isinstance(event, ThreadExited):
-            return self._line("thread-exited", event.time, tid=event.tid, name=self.names.exited(event.tid))
+            record = self.lived(event)
+            lived = attrs.asdict(record) if record is not None else {}
+            return self._line("thread-exited", event.time, tid=event.tid, name=self.names.exited(event.tid), **lived)
         if isinstance(event, ProcessExited):
             return self._line("process-exited", exitCode=event.exit_code, description=event.description)
         if isinstance(event, ChildDetached):

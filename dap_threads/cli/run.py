@@ -7,6 +7,7 @@ twice, or when it ignores the signal; then we end the way it ended (its exit sta
 With ``--syscalls`` or ``--stop-on-new-thread`` (``catch``) the program's forked children are
 traced too when syscalls are (``family``, as ``strace -f``), and run waits for every one of them;
 detached at the prompt, the program runs on untraced and run still ends with its status.
+``--record`` and ``--trace-json`` write the threads' timeline when it ends (``observing``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import signal
 import sys
 from collections.abc import Sequence
 from typing import TextIO
+
+import attrs
 
 from ..engine import procfs
 from ..engine.errors import EngineError
@@ -29,6 +32,7 @@ from ..engine.waitstatus import classify, exit_description
 from . import interrupts
 from .catch import CatchOptions
 from .family import Family
+from .observing import Observing
 from .report import Reporter, reporter_for
 
 #: How long a program that ignores the signal gets before SIGKILL.
@@ -85,9 +89,19 @@ def _in_our_process_group(pid: int) -> bool:
         return True  # gone already: nothing to pass on
 
 
-async def _run(
-    argv: Sequence[str], out: TextIO, as_json: bool, kill_after: float, catch: CatchOptions | None
-) -> ProcessExited:
+@attrs.frozen
+class RunOptions:
+    as_json: bool = False
+    kill_after: float = DEFAULT_KILL_AFTER
+    record: str | None = None
+    trace_json: str | None = None
+    interval: float = 1.0
+    #: --syscalls / --stop-on-new-thread
+    catch: CatchOptions | None = None
+
+
+async def _run(argv: Sequence[str], out: TextIO, options: RunOptions) -> ProcessExited:
+    as_json, catch = options.as_json, options.catch
     loop = asyncio.get_running_loop()
     reaper = reaper_for(loop)
     seccomp = catch.seccomp_filter() if catch is not None else None
@@ -104,7 +118,11 @@ async def _run(
         seccomp=seccomp,
     )
     tracer = launched.tracer
+    observing = Observing(
+        tracer, attached=False, interval=options.interval, record=options.record, trace_json=options.trace_json
+    )
     reporter = reporter_for(tracer.pid, out, as_json)
+    reporter.exit_record = observing.exit_record
     pumps = _pumps(launched, reporter)
     family = None
     if catch is None:
@@ -119,8 +137,9 @@ async def _run(
             via_seccomp=seccomp is not None,
         )
     tracer.publish()
-    interrupts.listen(loop, Ending(tracer, reporter, kill_after, family).on_signal)
+    interrupts.listen(loop, Ending(tracer, reporter, options.kill_after, family).on_signal)
     tracer.resume()
+    observing.start()
     exit = await tracer.wait_exit()
     if exit is None:  # detached at the prompt: still our child, its end is reaped here
         exit = await _untraced_end(tracer.pid, reaper)
@@ -133,6 +152,8 @@ async def _run(
             await asyncio.wait_for(pump.closed.wait(), 0.5)
         except TimeoutError:
             pump.close()
+    for note in observing.finish():
+        reporter.note(note)
     return exit
 
 
@@ -168,19 +189,15 @@ class _ExitStatus:
         pass
 
 
-def run(
-    argv: Sequence[str],
-    as_json: bool = False,
-    kill_after: float = DEFAULT_KILL_AFTER,
-    catch: CatchOptions | None = None,
-) -> int:
+def run(argv: Sequence[str], options: RunOptions | None = None) -> int:
     """Run ``argv`` under trace; returns its exit status, or ends this process by the signal that ended it."""
+    options = options or RunOptions()
     if not argv:
         print("dap-threads run: give a program to run, e.g. dap-threads run -- ./testdata/build/seed", file=sys.stderr)
         return 2
     interrupts.take_ending_signals()
     try:
-        exit = asyncio.run(_run(argv, sys.stdout, as_json, kill_after, catch))
+        exit = asyncio.run(_run(argv, sys.stdout, options))
     except EngineError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 1

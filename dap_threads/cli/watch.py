@@ -1,10 +1,12 @@
 """`dap-threads watch PID`: a running program's thread events on a terminal.
 
 One line per thread event as it happens, on the same engine the adapter uses.
-Ctrl-C detaches; the program keeps running as if never traced. ``--syscalls``
-and ``--stop-on-new-thread`` work as for `run` (``catch``); with --syscalls the
-children it forks from now on are traced too (``family``), and Ctrl-C lets
-every one of them go.
+Ctrl-C detaches; the program keeps running as if never traced. ``--tree``
+draws the creation tree live instead (``tree_view``); ``--record`` and
+``--trace-json`` write the timeline when watching ends (``observing``).
+``--syscalls`` and ``--stop-on-new-thread`` work as for `run` (``catch``);
+with --syscalls the children it forks from now on are traced too
+(``family``), and Ctrl-C lets every one of them go.
 """
 
 from __future__ import annotations
@@ -15,13 +17,30 @@ import sys
 import time
 from typing import Any, TextIO
 
+import attrs
+
+from ..engine import procfs
 from ..engine.attach import PROGRESS_ABOVE_THREADS, attach
 from ..engine.errors import EngineError
 from ..engine.reaper import reaper_for
+from ..engine.tracer import Tracer
 from ..wakeup import quiet_wakeup_fd
 from .catch import CatchOptions
 from .family import Family
-from .report import Reporter, reporter_for
+from .observing import Observing
+from .report import Reporter, reporter_for, wants_colour
+from .tree_view import TreeView
+
+
+@attrs.frozen
+class WatchOptions:
+    as_json: bool = False
+    tree: bool = False
+    record: str | None = None
+    trace_json: str | None = None
+    interval: float = 1.0
+    #: --syscalls / --stop-on-new-thread
+    catch: CatchOptions | None = None
 
 
 class AttachProgress:
@@ -49,27 +68,46 @@ class AttachProgress:
             self._reporter.progress("end", self._title, threads, threads)
 
 
-async def _watch(pid: int, out: TextIO, as_json: bool, catch: CatchOptions | None) -> int:
+def _tree_view(pid: int, tracer: Tracer, out: TextIO, observing: Observing, reporter: Reporter,
+               as_json: bool) -> TreeView:  # fmt: skip
+    """--tree: the creation tree drawn live on a terminal (into a pipe: drawn once, at the end)."""
+    live = out.isatty() and not as_json
+    title = f"threads of {procfs.process_name(pid) or pid} ({pid})"
+    tree = TreeView(out, observing.observer.lineage, observing.facts_text, live=live, title=title,
+                    colour=wants_colour(out))  # fmt: skip
+    reporter.quiet_events = live  # the tree shows births and exits
+    tracer.subscribe(lambda _batch: tree.changed())
+    observing.on_sample = tree.changed
+    return tree
+
+
+async def _watch(pid: int, out: TextIO, options: WatchOptions) -> int:
     loop = asyncio.get_running_loop()
     reaper = reaper_for(loop)
-    reporter = reporter_for(pid, out, as_json)
+    reporter = reporter_for(pid, out, options.as_json)
     progress = AttachProgress(reporter, pid)
     tracer = attach(pid, reaper, loop, progress)
     progress.end(len(tracer.live_threads()))
+    observing = Observing(
+        tracer, attached=True, interval=options.interval, record=options.record, trace_json=options.trace_json
+    )
+    reporter.exit_record = observing.exit_record
+    tree = _tree_view(pid, tracer, out, observing, reporter, options.as_json) if options.tree else None
     detached = asyncio.Event()  # at the --stop-on-new-thread prompt
     family = None
-    if catch is None:
+    if options.catch is None:
         tracer.subscribe(reporter)
     else:
         family = Family(
             tracer,
             reaper,
-            catch,
-            lambda traced: reporter if traced == pid else reporter_for(traced, out, as_json),
+            options.catch,
+            lambda traced: reporter if traced == pid else reporter_for(traced, out, options.as_json),
             detached.set,
             via_seccomp=False,
         )
     tracer.publish()
+    observing.start()
     interrupted = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     loop.add_signal_handler(signal.SIGTERM, interrupted.set)
@@ -81,19 +119,25 @@ async def _watch(pid: int, out: TextIO, as_json: bool, catch: CatchOptions | Non
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     stop_waiter.cancel()
     detach_waiter.cancel()
-    if exit_waiter.done() or detached.is_set():
-        return 0
-    if family is not None:
-        await family.detach_all()
-    await tracer.detach()
-    tracer.publish()
-    reporter.note(f"detached from {pid}; it keeps running")
+    leaving = not exit_waiter.done() and not detached.is_set()
+    if leaving:
+        if family is not None:
+            await family.detach_all()
+        await tracer.detach()
+        tracer.publish()
+    notes = observing.finish()
+    if tree is not None:
+        tree.close()
+    if leaving or (family is None and exit_waiter.done() and exit_waiter.result() is None):
+        notes.append(f"detached from {pid}; it keeps running")
+    for note in notes:
+        reporter.note(note)
     return 0
 
 
-def watch(pid: int, as_json: bool = False, catch: CatchOptions | None = None) -> int:
+def watch(pid: int, options: WatchOptions | None = None) -> int:
     try:
-        return asyncio.run(_watch(pid, sys.stdout, as_json, catch))
+        return asyncio.run(_watch(pid, sys.stdout, options or WatchOptions()))
     except EngineError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,8 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
+    #: the client refreshes what an `invalidated` event names (VS Code: the thread list, while running)
+    supportsInvalidatedEvent: bool = False
     #: the client answers runInTerminal (launch with console: integratedTerminal/externalTerminal)
     supportsRunInTerminalRequest: bool = False
     #: the client shows progressStart/progressUpdate/progressEnd
@@ -40,6 +42,14 @@ class AttachArguments:
     stopOnAttach: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: the thread list's names (observe.names), e.g. "{name} ({tid}) · {state} {cpu} {wait}"
+    threadName: str | None = None
+    #: read every thread's state from /proc once a second while the program runs
+    sampleThreads: bool = True
+    #: above this many threads, states in the list are not refreshed while the program runs
+    threadRefreshLimit: int | None = None
+    #: record the creator's stack at each clone (the Thread scope's "created at")
+    creationStacks: bool = True
     #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
     followFork: str | None = None
     #: False: detach when the program calls execve
@@ -61,6 +71,11 @@ class LaunchArguments:
     console: str | None = None
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: as in AttachArguments
+    threadName: str | None = None
+    sampleThreads: bool = True
+    threadRefreshLimit: int | None = None
+    creationStacks: bool = True
     #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
     followFork: str | None = None
     #: False: detach when the program calls execve
@@ -165,6 +180,13 @@ class ExceptionInfoArguments:
 @attrs.define
 class NoArguments:
     pass
+
+
+@attrs.define
+class TimelineArguments:
+    """dapThreads.timeline (ours): the timeline so far; with ``follow``, batches as `dapThreads.timeline` events."""
+
+    follow: bool = True
 
 
 # ----- reverse requests (adapter -> client) --------------------------------
@@ -379,6 +401,12 @@ class ContinuedEventBody:
 class ModuleEventBody:
     reason: str  # "new", "changed", "removed"
     module: Module
+
+
+@attrs.define
+class InvalidatedEventBody:
+    areas: list[str] | None = None
+    threadId: int | None = None
 
 
 @attrs.define

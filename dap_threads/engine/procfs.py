@@ -84,3 +84,26 @@ def is_kernel_thread(pid: int) -> bool:
         return bool(int(fields[6]) & 0x00200000)
     except (OSError, ValueError, IndexError):
         return False
+
+
+def thread_start_time(pid: int, tid: int) -> float | None:
+    """When the thread started, as a Unix time: stat's starttime (field 22, clock ticks after boot) + btime."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
+            ticks = int(stat_fields(f.read())[19])
+    except (OSError, ValueError, IndexError):
+        return None
+    boot = boot_time()
+    return None if boot is None else boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def boot_time() -> float | None:
+    """The btime line of /proc/stat: when the machine booted, in whole Unix seconds."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            for line in f:
+                if line.startswith(b"btime "):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return None

@@ -43,6 +43,8 @@ from .waitstatus import Kind, classify, exit_description
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[Event]], None]
+#: Told of each clone while its creator still sits in the PTRACE_EVENT_CLONE stop: (creator, new tid).
+CloneHook = Callable[[TracedThread, int], None]
 
 #: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
 #: the kernel detaches and an attached program must keep running.
@@ -72,6 +74,8 @@ class Tracer:
         self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
+        #: called at each clone before the creator resumes (it must be quick: the creator waits)
+        self.clone_hook: CloneHook | None = None
         #: what happens to forked children (gdb's follow-fork-mode), and to the process at exec
         self.forks = ForkFollower(self, reaper)
         self.follow_fork = FollowFork.PARENT
@@ -219,12 +223,18 @@ class Tracer:
         # is held too, so that a clone in flight cannot escape the all-stop.
         # A caught one is held at its first instruction.
         self.add_thread(tid, parent.tid, parent.want_running and caught is None)
+        self._tell_clone_hook(parent, tid)
         if not parent.want_running:
             self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
             self.on_wait_status(tid, early)
         if caught is not None:
             self.catch(caught)
+
+    def _tell_clone_hook(self, parent: TracedThread, tid: int) -> None:
+        """The clone hook runs while the creator still sits in its event stop (its registers are its own)."""
+        if self.clone_hook is not None:
+            self.clone_hook(parent, tid)
 
     def _on_fork(self, parent: TracedThread, how: str) -> None:
         self.forks.on_fork_event(parent, how)

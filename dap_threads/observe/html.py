@@ -24,6 +24,11 @@ def script() -> str:
     return _asset("timeline.js")
 
 
+def style() -> str:
+    """The page's style sheet, for a page that embeds ``script()``."""
+    return _asset("timeline.css")
+
+
 def page(data: dict[str, Any], title: str | None = None) -> str:
     """The HTML page showing ``data``."""
     name = data.get("name") or "process"

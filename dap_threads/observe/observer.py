@@ -18,7 +18,7 @@ code that resumes the program calls ``resumed``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,19 @@ from .timeline import Timeline
 
 
 class Observer:
-    def __init__(self, pid: int, *, attached: bool, name: str | None = None, max_threads: int = 200_000) -> None:
+    def __init__(
+        self,
+        pid: int,
+        *,
+        attached: bool,
+        name: str | None = None,
+        max_threads: int = 200_000,
+        job_stopped: Callable[[int], bool] | None = None,
+    ) -> None:
+        """``job_stopped(tid)``: whether the tracer holds it in a job-control stop (see ``Sampler``)."""
         self.pid = pid
         name = name or procfs.process_name(pid)
-        self.sampler = Sampler(pid)
+        self.sampler = Sampler(pid, job_stopped=job_stopped)
         self.lineage = Lineage(pid, attached=attached, max_exited=max_threads)
         self.timeline = Timeline(pid, name=name, lineage=self.lineage)
 

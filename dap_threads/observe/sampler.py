@@ -126,6 +126,11 @@ class Sampler:
     def is_held(self, tid: int) -> bool:
         return self._held_all and tid not in self._released
 
+    @property
+    def all_held(self) -> bool:
+        """The whole program is paused (no single-thread continue since): a sample would read nothing new."""
+        return self._held_all and not self._released
+
     # ----- sampling --------------------------------------------------------------
 
     def sample(self, tids: Iterable[int] | None = None) -> Snapshot:
@@ -297,7 +302,12 @@ class Sampler:
         if line.running and previous is not None:
             # It woke between reading stat and syscall: keep the wait seen before.
             return previous.wchan, previous.syscall
-        return wchan, self._call(line)
+        found = self._call(line)
+        if found is not None and found.name == "restart_syscall" and previous is not None and previous.syscall:
+            # A sleep our own pause interrupted goes on as restart_syscall (man 2 restart_syscall): it is
+            # still the call seen before the pause, and the list should not rename the thread for it.
+            return wchan, previous.syscall
+        return wchan, found
 
     def _call(self, line: SyscallLine) -> Call | None:
         if not line.in_syscall or self.abi is None or line.number is None:

@@ -261,18 +261,18 @@ class Timeline:
             "states": states,
         }
 
-    def take_batch(self) -> dict[str, Any]:
+    def take_batch(self, full: bool = False) -> dict[str, Any]:
         """What changed since the last call: new labels, threads, names, exits, changes and pauses.
 
         The first call starts the bookkeeping (a recorder nobody reads live keeps
         no batch) and returns everything so far, as ``to_data()`` does, with
         ``"full": true``; so does a call after more than ``BATCH_LIMIT`` items
-        piled up unread: the reader then starts over from it. Times are relative
-        to the ``t0`` of that full answer.
+        piled up unread (the reader then starts over from it), and one with
+        ``full`` (a new reader). Times are relative to the ``t0`` of that full answer.
         """
         lineage = self.lineage
         journal = lineage.journal
-        if self._batch is None or journal is None or self._batch.size + len(journal) > BATCH_LIMIT:
+        if full or self._batch is None or journal is None or self._batch.size + len(journal) > BATCH_LIMIT:
             lineage.journal = []
             data = self.to_data()
             self._batch = _Batch(data["t0"], lineage.next_serial)
@@ -290,6 +290,13 @@ class Timeline:
             "changes": [[serial, round(at - t0, 6), label, cpu] for at, serial, label, cpu in batch.changes],
             "pauses": [_pause(pause, t0) for pause in batch.pauses],
         }
+
+
+def batch_is_empty(batch: dict[str, Any]) -> bool:
+    """Whether a batch of ``take_batch`` brings nothing new (a live view need not be sent it)."""
+    if batch.get("full"):
+        return False
+    return not any(batch.get(key) for key in ("labels", "threads", "names", "exits", "changes", "pauses"))
 
 
 class _Batch:

@@ -13,13 +13,21 @@ Exited threads with no live descendant can be hidden (``show_exited=False``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .lineage import Lineage, Node
 
 
 def render(
-    lineage: Lineage, *, show_exited: bool = True, max_children: int = 50, max_indent: int = 24, color: bool = False
+    lineage: Lineage,
+    *,
+    show_exited: bool = True,
+    max_children: int = 50,
+    max_indent: int = 24,
+    color: bool = False,
+    extra: Callable[[Node], str] | None = None,
 ) -> list[str]:
-    """The tree as lines (no trailing newlines)."""
+    """The tree as lines (no trailing newlines); ``extra(node)`` adds a text after a thread's name."""
     start = lineage.start or 0.0
     keep = None if show_exited else _with_live_descendants(lineage)
     lines: list[str] = []
@@ -33,7 +41,7 @@ def render(
             lines.append(entry)
             continue
         node, lead, child_lead, depth = entry
-        lines.append(lead + describe(node, start, lineage, color))
+        lines.append(lead + describe(node, start, lineage, color, extra(node) if extra is not None else ""))
         children = _visible(list(node.kids()), keep)
         stack.extend(reversed(_entries(children, child_lead, depth + 1, max_children, indent=depth + 1 < max_indent)))
     return lines
@@ -60,9 +68,11 @@ def _entries(
     return entries
 
 
-def describe(node: Node, start: float, lineage: Lineage, color: bool = False) -> str:
-    """One thread: ``tid name  [origin]  +born → +exited``."""
+def describe(node: Node, start: float, lineage: Lineage, color: bool = False, extra: str = "") -> str:
+    """One thread: ``tid name  [extra]  [origin]  +born → +exited``."""
     parts = [f"{node.tid} {node.name or '?'}"]
+    if extra:
+        parts.append(extra)
     if node.sampled:
         parts.append("seen by sampling")
     elif node.creator is None:

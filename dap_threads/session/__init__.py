@@ -19,7 +19,9 @@ from . import (  # noqa: F401  (registers handlers)
     stack_trace,
     start,
     syscall_scope,
+    thread_scope,
     threads,
+    timeline_feed,
 )
 from .session import Session
 

@@ -86,6 +86,10 @@ class CallStacks:
                 self._send_event("output", m.OutputEventBody(f"dap-threads: {self._reader.notice}\n", "important"))
         return self._reader
 
+    def opened(self) -> Reader | None:
+        """The reader if it is open already (opening one reads the process's modules: not on a hot path)."""
+        return self._reader
+
     def sync_modules(self, force: bool = False) -> None:
         """Send `module` events for what changed since the client was last told (at each stop, at least)."""
         try:

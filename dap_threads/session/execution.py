@@ -23,7 +23,7 @@ async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResp
     tracer = session.require_tracer()
     session.require_thread(args.threadId)
     if args.singleThread:
-        session.forget_stop()
+        session.resumed(args.threadId)
         tracer.resume(args.threadId)
         return m.ContinueResponseBody(allThreadsContinued=False)
     session.resuming()

@@ -1,10 +1,10 @@
 """scopes and variables: the scopes of a frame, each from a small provider, and their variables.
 
 A provider gives one scope of a frame (or none) and the variables in it;
-the list below is the order a client shows them in: "Registers"
+the list below is the order a client shows them in: "Thread" (``thread_scope``:
+the thread's live facts and where it came from), then "Registers"
 (``registers_scope``), then "Syscall" at a syscall catchpoint stop
-(``syscall_scope``); a scope about the thread itself joins by adding its
-provider. variablesReferences expire when the program resumes, like
+(``syscall_scope``). variablesReferences expire when the program resumes, like
 frame ids (DAP "Lifetime of Objects References").
 """
 
@@ -29,11 +29,16 @@ class ScopeProvider(Protocol):
 PROVIDERS: list[ScopeProvider] = []
 
 
-def scope_provider(provider: ScopeProvider) -> ScopeProvider:
-    """Add ``provider``'s scope to every frame's scopes, after those added before it."""
+def scope_provider(provider: ScopeProvider, *, first: bool = False) -> ScopeProvider:
+    """Add ``provider``'s scope to every frame's scopes, after those added before it (``first``: before them).
+
+    A provider whose ``scope`` always answers None shows no scope of its own:
+    it serves the variables of containers nested in another scope (their
+    references are ``FrameIds.container_ref(frame id, its kind)``).
+    """
     if any(known.kind == provider.kind for known in PROVIDERS):
         raise ValueError(f"two scope providers of kind {provider.kind!r}")
-    PROVIDERS.append(provider)
+    PROVIDERS.insert(0 if first else len(PROVIDERS), provider)
     return provider
 
 

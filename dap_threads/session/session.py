@@ -29,9 +29,11 @@ from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
 from .callstacks import CallStacks
 from .catch_settings import Catchpoints
+from .creation import CreationSites
 from .events import translate
 from .follow import Following
 from .frames import FrameIds
+from .thread_pane import PaneOptions, ThreadPane
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,11 @@ class Session:
         self.launched = False
         self.frames = FrameIds()
         self.stacks = CallStacks(protocol.send_event, loop)
+        #: the thread list's live names and the timeline (once a program is traced), and its options
+        self.pane: ThreadPane | None = None
+        self.pane_options: PaneOptions | None = None
+        #: where each thread was created (the creator's stack at the clone)
+        self.creation = CreationSites(self.stacks)
         #: what the client said of itself in ``initialize`` (its capabilities, lines and columns from 1, ...)
         self.client: InitializeArguments = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
@@ -129,14 +136,41 @@ class Session:
         else:
             self._when_configured.append(action)
 
-    def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
+    def start_tracing(self, tracer: Tracer, *, launched: bool, pane: PaneOptions | None = None) -> None:
+        """Show ``tracer``'s program: ``pane`` is attach/launch's thread-pane options (a followed
+        child keeps the session's, a child session's attach without them gets the defaults)."""
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
         self.following.apply(tracer)
         self.catchpoints.apply(tracer)
-        # Its modules, once the client knows the attach or launch succeeded.
+        pane = self.pane_options = pane or self.pane_options or PaneOptions()
+        if self.pane is not None:
+            self.pane.close()  # the program it showed was left (follow-fork-mode child)
+        self.pane = ThreadPane(
+            tracer,
+            self.protocol.send_event,
+            pane,
+            attached=not launched,
+            invalidated=self.client.supportsInvalidatedEvent,
+        )
+        # Its modules, once the client knows the attach or launch succeeded; then the list's sampling.
         self.after_response(lambda: self.stacks.start(tracer.pid))
+        self.after_response(self.pane.start)
+        if pane.creation_stacks:
+            tracer.clone_hook = self.creation.on_clone
+            self.after_response(lambda: self.creation.start(tracer.pid))
+
+    def pane_before_stop(self) -> None:
+        """stopOnAttach: the thread list's one look at the threads while they still run (see ThreadPane)."""
+        if self.pane is not None:
+            self.pane.sample_before_stop()
+
+    def resumed(self, tid: int | None = None) -> None:
+        """The program runs again (``tid``: only that thread): the stop's ids expire, the sampler reads again."""
+        self.forget_stop()
+        if self.pane is not None:
+            self.pane.resumed(None if tid is None else [tid])
 
     def forget_stop(self) -> None:
         """The program runs again: frame ids, variable references and stacks of this stop expire."""
@@ -146,7 +180,7 @@ class Session:
     def resuming(self) -> None:
         """The whole program is about to run: what this stop showed expires, an "ask" stop follows the parent."""
         self.following.before_resume()
-        self.forget_stop()
+        self.resumed()
         self.last_stop = None
 
     def stop_program(self, tracer: Tracer, reason: str) -> None:
@@ -224,6 +258,9 @@ class Session:
                 self.following.on_exec(event)
                 if self.following.follow_exec:
                     self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
+                self.creation.on_exec()
+                if self.pane is not None:
+                    self.pane.on_exec()  # the threads the client was shown are gone either way
             elif isinstance(event, ChildDetached):
                 # gdb's words (detach-on-fork): the child runs untraced.
                 self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
@@ -260,6 +297,9 @@ class Session:
             return
         self._terminated = True
         self.stacks.close()
+        self.creation.close()
+        if self.pane is not None:
+            self.pane.close()  # the timeline's last batch goes before `exited`
         if exit is not None:
             self.send_translated(exit)
         self.protocol.send_event("terminated")
@@ -286,5 +326,8 @@ class Session:
             else:
                 await tracer.detach()
         self.stacks.close()
+        self.creation.close()
+        if self.pane is not None:
+            self.pane.close()
         for pump in self.pumps:
             pump.close()

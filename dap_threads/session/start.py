@@ -27,18 +27,20 @@ from ..engine.run_as import RunAs
 from .progress import Progress
 from .session import Session
 from .terminal import launch_in_terminal, terminal_kind
+from .thread_pane import pane_options
 
 
 @request("attach", m.AttachArguments)
 async def attach(session: Session, args: m.AttachArguments) -> None:
     _refuse_second_program(session)
     pid = _pid_argument(args)
+    pane = pane_options(args)
     session.following.configure(args.followFork, args.followExec)
     child = held_child(pid)
     if child is not None:
         # A forked child this adapter holds for a session of its own: take it, and let it run once configured.
         tracer = child.take(session.reaper, session.loop)
-        session.start_tracing(tracer, launched=False)
+        session.start_tracing(tracer, launched=False, pane=pane)
         session.send_process_event(pid, "attach")
         if args.stopOnAttach:
             tracer.stop_all(announce=AllStopped("pause", pid))
@@ -54,9 +56,10 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
             raise permission_error(exc) from None
         raise RequestError(str(exc) + _child_session_hint(args)) from None
     progress.end(f"{len(tracer.live_threads())} threads")
-    session.start_tracing(tracer, launched=False)
+    session.start_tracing(tracer, launched=False, pane=pane)
     session.send_process_event(pid, "attach")
     if args.stopOnAttach:
+        session.pane_before_stop()
         tracer.stop_all(announce=AllStopped("pause", pid))
     return None
 
@@ -64,11 +67,12 @@ async def attach(session: Session, args: m.AttachArguments) -> None:
 @request("launch", m.LaunchArguments)
 async def launch(session: Session, args: m.LaunchArguments) -> None:
     _refuse_second_program(session)
+    pane = pane_options(args)
     session.following.configure(args.followFork, args.followExec)
     kind = terminal_kind(session, args)
     launched = await (launch_in_terminal(session, args, kind) if kind is not None else _launch_here(session, args))
     tracer = launched.tracer
-    session.start_tracing(tracer, launched=True)
+    session.start_tracing(tracer, launched=True, pane=pane)
     for fd, stream in ((launched.stdout_fd, "stdout"), (launched.stderr_fd, "stderr")):
         if fd is not None:
             session.pumps.append(OutputPump(session.loop, fd, stream, session.on_output))

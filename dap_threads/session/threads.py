@@ -1,4 +1,4 @@
-"""threads: every live thread, the main thread first."""
+"""threads: every live thread, main first, named as ``threadName`` says (``worker-3 (12345) · S 0% futex``)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,15 @@ async def threads(session: Session, args: m.NoArguments) -> m.ThreadsResponseBod
     tracer.check_leader()
     # Any thread event not yet written goes out before this response names its tid.
     tracer.publish()
-    pid = tracer.pid
+    pid, pane = tracer.pid, session.pane
     result = []
     for thread in tracer.live_threads():
         name = procfs.thread_name(pid, thread.tid)
         if name is None:
             name = "exiting"
-        result.append(m.Thread(id=thread.tid, name=f"{name} ({thread.tid})"))
+        # With state, CPU and wait from the last sample (session/thread_pane.py).
+        text = pane.name(thread.tid, name) if pane is not None else f"{name} ({thread.tid})"
+        result.append(m.Thread(id=thread.tid, name=text))
+    if pane is not None:
+        pane.listed(thread.id for thread in result)
     return m.ThreadsResponseBody(threads=result)

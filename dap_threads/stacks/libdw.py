@@ -124,6 +124,11 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwfl_report_end": (ctypes.c_int, [_p, _p, _p]),
     "dwfl_linux_proc_report": (ctypes.c_int, [_p, ctypes.c_int]),
     "dwfl_linux_proc_attach": (ctypes.c_int, [_p, ctypes.c_int, ctypes.c_bool]),
+    # Unwinding from registers we supply (stacks.from_registers): our own Dwfl_Thread_Callbacks.
+    "dwfl_attach_state": (ctypes.c_bool, [_p, _p, ctypes.c_int, _p, _p]),
+    "dwfl_thread_state_registers": (ctypes.c_bool, [_p, ctypes.c_int, ctypes.c_uint, _P(_u64)]),
+    "dwfl_thread_state_register_pc": (None, [_p, _u64]),
+    "dwfl_module_eh_cfi": (_p, [_p, _P(_u64)]),
     "dwfl_getthread_frames": (ctypes.c_int, [_p, ctypes.c_int, FRAME_CALLBACK, _p]),
     "dwfl_frame_pc": (ctypes.c_bool, [_p, _P(_u64), _P(ctypes.c_bool)]),
     "dwfl_frame_reg": (ctypes.c_int, [_p, ctypes.c_uint, _P(_u64)]),

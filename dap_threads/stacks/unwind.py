@@ -205,11 +205,17 @@ class StackReader:
         return self.finish(self.walk(tid, max_frames, registers))
 
     @on_ptrace_owner
-    def walk(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Walk:
-        """The raw frames of ``tid`` (libdwfl reads its registers and stack with ptrace: on the owner)."""
+    def walk(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False, wait: bool = True) -> Walk:
+        """The raw frames of ``tid`` (libdwfl reads its registers and stack with ptrace: on the owner).
+
+        ``wait=False``: raise UnwindError at once, instead of waiting, while another
+        thread holds libdw (loading debug info ahead can take 100 ms).
+        """
         names = FRAME_REGISTERS.get(self._machine) if registers else None
         walk = Walk(tid, max_frames, names)
-        with self._lock:
+        if not self._lock.acquire(blocking=wait):
+            raise UnwindError("the stack reader is busy loading debug info")
+        try:
             if not self._dwfl:
                 raise UnwindError("the stack reader is closed")
             self._walk = walk
@@ -221,6 +227,8 @@ class StackReader:
             if result == -1 and not walk.frames:
                 raise UnwindError(self._thread_error(tid, error))
             walk.stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
+        finally:
+            self._lock.release()
         return walk
 
     def symbolized(self, walk: Walk) -> bool:

@@ -54,7 +54,7 @@ def test_entry_and_exit_stops_name_the_call_its_arguments_and_its_result(dap):
         assert info["exceptionId"] == "syscall" and info["details"]["message"] == body["text"]
         frame = dap.ok("stackTrace", {"threadId": tid})["body"]["stackFrames"][0]
         scopes = {s["name"]: s for s in dap.ok("scopes", {"frameId": frame["id"]})["body"]["scopes"]}
-        assert set(scopes) == {"Registers", "Syscall"}
+        assert set(scopes) == {"Thread", "Registers", "Syscall"}
         rows = dap.ok("variables", {"variablesReference": scopes["Syscall"]["variablesReference"]})["body"]
         values = {v["name"]: v["value"] for v in rows["variables"]}
         assert values["name"] in ("openat", "connect") and values["call"] in body["text"]

@@ -241,7 +241,13 @@ def arguments_for(command: str, world: World):
         ),
         "attach": st.fixed_dictionaries(
             {},
-            optional={"pid": pids, "processId": st.sampled_from(world.pids), "stopOnAttach": valueish(st.booleans())},
+            optional={
+                "pid": pids,
+                "processId": st.sampled_from(world.pids),
+                "stopOnAttach": valueish(st.booleans()),
+                "threadName": valueish(st.sampled_from(["{name} {state}", "{nope}", "{", "{tid!r}"])),
+                "threadRefreshLimit": WEIRD_INTS,
+            },
         ),
         "launch": st.fixed_dictionaries(
             {"program": st.sampled_from(SAFE_PROGRAMS) | st.text(max_size=10).map(lambda t: "/nonexistent/" + t)},
@@ -281,6 +287,7 @@ def arguments_for(command: str, world: World):
             optional={"offset": WEIRD_INTS, "instructionOffset": WEIRD_INTS, "resolveSymbols": valueish(st.booleans())},
         ),
         "modules": st.fixed_dictionaries({}, optional={"startModule": WEIRD_INTS, "moduleCount": WEIRD_INTS}),
+        "dapThreads.timeline": st.fixed_dictionaries({}, optional={"follow": valueish(st.booleans())}),
         "source": st.fixed_dictionaries(
             {"sourceReference": WEIRD_INTS},
             optional={
@@ -422,6 +429,7 @@ def commands_strategy(include_lifecycle: bool):
         "disassemble",
         "modules",
         "source",
+        "dapThreads.timeline",
     ]
     return st.sampled_from(known) | UNKNOWN_COMMANDS
 

@@ -162,8 +162,9 @@ def test_each_stop_reads_the_stacks_afresh(dap, programs):
 
 def registers(dap: Any, frame: dict[str, Any]) -> dict[str, int]:
     scopes = dap.ok("scopes", {"frameId": frame["id"]})["body"]["scopes"]
-    assert [s["name"] for s in scopes] == ["Registers"] and scopes[0]["presentationHint"] == "registers"
-    variables = dap.ok("variables", {"variablesReference": scopes[0]["variablesReference"]})["body"]["variables"]
+    # The Thread scope comes first (tests/observe/test_thread_pane.py); then the frame's registers.
+    assert [s["name"] for s in scopes] == ["Thread", "Registers"] and scopes[1]["presentationHint"] == "registers"
+    variables = dap.ok("variables", {"variablesReference": scopes[1]["variablesReference"]})["body"]["variables"]
     return {v["name"]: int(v["value"], 16) for v in variables}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dap_threads.engine.syscalls import number_of
 from dap_threads.observe.facts import ThreadState
 from dap_threads.observe.sampler import CLOCK_TICKS, Sampler
 
@@ -133,3 +134,19 @@ def test_an_unchanged_thread_is_not_read_again_but_its_counters_are_in_turn(tmp_
         # ...but the counters are, for one thread in `share` per sample
         assert seen[-1].voluntary_switches == expected, share
         assert all(f.cpu_percent == 0.0 for f in seen)
+
+
+def test_a_sleep_restarted_after_a_pause_keeps_the_call_seen_before(tmp_path: Path):
+    # A nanosleep interrupted by our all-stop goes on as restart_syscall: still the same sleep. A thread
+    # first seen in it is shown as the kernel says.
+    clock = FakeClock()
+    s = sampler(tmp_path, clock)
+    assert s.abi is not None
+    sleep, restart = number_of("clock_nanosleep", s.abi), number_of("restart_syscall", s.abi)
+    write(tmp_path, TID, "S", 10, syscall=f"{sleep} 0x1 0x0 0x7ffc 0x0 0x0 0x0 0x1 0x2")
+    assert s.sample().threads[TID].wait_short == "clock_nanosleep"
+    clock.now += 1
+    write(tmp_path, TID, "S", 11, syscall=f"{restart} 0x0 0x0 0x0 0x0 0x0 0x0 0x1 0x2")
+    write(tmp_path, TID + 1, "S", 5, syscall=f"{restart} 0x0 0x0 0x0 0x0 0x0 0x0 0x1 0x2")
+    threads = s.sample().threads
+    assert (threads[TID].wait_short, threads[TID + 1].wait_short) == ("clock_nanosleep", "restart_syscall")

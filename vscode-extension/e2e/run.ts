@@ -27,6 +27,8 @@
 //    "New thread" stops the program at its next thread creation with the new thread selected.
 // 11. Scenario "follow both": launching testdata's forker with "followFork": "both" opens each forked child in a
 //    debug session of its own (DAP startDebugging), which the Call Stack pane shows with its thread.
+// 12. Scenarios "states" and "timeline" (e2e/threadPane.ts): a thread's state changing in the Call Stack
+//    pane while the program runs; the timeline panel opened from the pane's title bar during a storm.
 // Screenshots, the adapter's debug log, code-server's and the browser's logs go to artifacts/e2e/
 // (or $E2E_ARTIFACTS). Exit code 0 only if every check passed; the last line is "N passed, N failed".
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
@@ -36,6 +38,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { BrowserContext, Page, chromium } from 'playwright-core';
+import { threadPaneScenarios } from './threadPane';
 
 const EXT_DIR = path.resolve(__dirname, '..', '..');
 const REPO = path.resolve(EXT_DIR, '..');
@@ -337,6 +340,14 @@ async function stacksScenario(context: BrowserContext, base: string, scratch: st
         await mainRow.waitFor({ timeout: STEP_TIMEOUT });
         await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'idle_main' }).first().waitFor({ timeout: STEP_TIMEOUT });
         await mainRow.locator('.monaco-tl-twistie').click();
+        // The Variables pane (its Thread scope unfolded) and Watch take the height the Call Stack pane
+        // needs to render the worker's frames down to worker_loop (rows out of view are not in the DOM).
+        for (const title of [/^\s*variables/i, /^\s*watch/i]) {
+            const header = page.locator('.pane-header[aria-expanded="true"]', { hasText: title }).first();
+            if (await header.isVisible().catch(() => false)) {
+                await header.click().catch(() => undefined);
+            }
+        }
         const threadRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${worker})` }).first();
         await threadRow.locator('.monaco-tl-twistie').click();
         // (start_thread and clone3 are subtle: folded under "Show 2 More Stack Frames")
@@ -930,6 +941,10 @@ async function main(): Promise<void> {
         // ---- permission: an adapter of another user; the picker marks what it may not trace ----
         await permissionScenario(context, base, scratch);
         await stacksScenario(context, base, scratch);
+        await threadPaneScenarios({
+            context, base, scratch, repo: REPO, artifacts: ARTIFACTS, stepTimeout: STEP_TIMEOUT,
+            say, check, shot, waitFor, writeFolder, openAndStart, callStackRows, stopDebugging,
+        }); // issue 15: states in the thread list, the timeline panel (e2e/threadPane.ts)
     } finally {
         await context.close().catch(() => undefined);
         for (const c of children) {

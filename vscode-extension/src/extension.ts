@@ -14,6 +14,7 @@ import {
 import { followForkItems, followForkRequest } from './followFork';
 import { ELEVATE, PermissionWatcher, elevate, initRootOffer } from './rootOffer';
 import { withServerToken } from './serverToken';
+import { registerThreadPane } from './threadPane';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
             }
         }),
     );
+    registerThreadPane(context); // thread names setting, timeline panel (threadPane.ts, timeline.ts)
 }
 
 export function deactivate(): void {}
