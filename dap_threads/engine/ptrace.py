@@ -68,12 +68,16 @@ class Iovec(ctypes.Structure):
 
 
 def _call(request: int, tid: int, addr: int | None, data: int | ctypes.c_void_p | None) -> int:
-    result = _ptrace(request, tid, addr, data)
+    result: int = _ptrace(request, tid, addr, data)
     if result == -1:
-        errno = ctypes.get_errno()
-        if errno:
-            raise OSError(errno, f"ptrace request {request:#x} on {tid}: {os.strerror(errno)}")
-    return int(result)
+        _raise(request, tid)
+    return result
+
+
+def _raise(request: int, tid: int) -> None:
+    errno = ctypes.get_errno()
+    if errno:
+        raise OSError(errno, f"ptrace request {request:#x} on {tid}: {os.strerror(errno)}")
 
 
 def tracee_may_be_gone() -> contextlib.suppress:
@@ -99,7 +103,9 @@ def set_options(tid: int, options: int) -> None:
 
 def cont(tid: int, signal: int = 0) -> None:
     """Resume a thread in ptrace-stop, delivering ``signal`` (0 for none)."""
-    _call(PTRACE_CONT, tid, None, signal)
+    # Called for nearly every stop: the ctypes call inline, no helper call.
+    if _ptrace(PTRACE_CONT, tid, None, signal) == -1:
+        _raise(PTRACE_CONT, tid)
 
 
 def listen(tid: int) -> None:
@@ -116,10 +122,15 @@ def detach(tid: int, signal: int = 0) -> None:
     _call(PTRACE_DETACH, tid, None, signal)
 
 
+#: GETEVENTMSG's result, reused: only the ptrace owner thread calls it.
+_event_msg = ctypes.c_ulong(0)
+_event_msg_address = ctypes.addressof(_event_msg)
+
+
 def get_event_msg(tid: int) -> int:
-    value = ctypes.c_ulong(0)
-    _call(PTRACE_GETEVENTMSG, tid, None, ctypes.addressof(value))
-    return value.value
+    if _ptrace(PTRACE_GETEVENTMSG, tid, None, _event_msg_address) == -1:
+        _raise(PTRACE_GETEVENTMSG, tid)
+    return _event_msg.value
 
 
 def get_regset(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:

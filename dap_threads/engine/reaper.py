@@ -6,7 +6,13 @@ them with ``waitpid(-1, WNOHANG | __WALL | __WNOTHREAD)``: __WALL so that
 threads (clone children) are reported, __WNOTHREAD so that only this
 thread's tracees and children are reaped, WNOHANG so that the asyncio loop
 is never blocked. Statuses are routed by tid to the tracer that owns the
-thread.
+thread. The drain runs as soon as the loop sees SIGCHLD pending on a
+signalfd (``sigchld``), in that same loop iteration; where a signalfd cannot
+be used, asyncio's signal handler wakes it instead.
+
+Each drain takes every status the kernel has before any tracer publishes an
+event: every thread that can be resumed is resumed before the first byte of
+a DAP message is built.
 
 waitpid(-1) costs time in proportion to the number of tracees (the kernel
 walks the tracer's whole list, and reaped stops stay in it), so collecting
@@ -27,16 +33,18 @@ import asyncio
 import logging
 import os
 import signal
+from collections.abc import Sequence
 from typing import Protocol
 
 from ..wakeup import quiet_wakeup_fd
 from . import ptrace
 from .owner import claim_ptrace_owner, on_ptrace_owner
+from .sigchld import SigchldFd
 
 log = logging.getLogger(__name__)
 
 _WAIT_FLAGS = os.WNOHANG | ptrace.WALL | ptrace.WNOTHREAD
-_MAX_STATUSES_PER_DRAIN = 256
+_MAX_STATUSES_PER_DRAIN = 1024
 
 
 class StatusSink(Protocol):
@@ -61,13 +69,25 @@ class Reaper:
         self._unclaimed: dict[int, list[int]] = {}
         self._awaiters: dict[int, StopAwaiter] = {}
         self._drain_scheduled = False
-        # Python runs signal handlers in the main thread, and asyncio only
-        # accepts add_signal_handler there: the loop must be the main thread's.
-        loop.add_signal_handler(signal.SIGCHLD, self._on_sigchld)
-        quiet_wakeup_fd()  # each drain empties waitpid: a dropped wakeup byte is harmless
+        self._sigchld = SigchldFd.open(loop, self.drain)
+        if self._sigchld is None:
+            # Some thread may take SIGCHLD, so this one must too: asyncio's
+            # handler wakes the loop from whichever thread the kernel picks.
+            # Python runs signal handlers in the main thread, and asyncio only
+            # accepts add_signal_handler there: the loop must be the main thread's.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+            loop.add_signal_handler(signal.SIGCHLD, self._on_sigchld)
+            quiet_wakeup_fd()  # each drain empties waitpid: a dropped wakeup byte is harmless
+
+    @property
+    def wakes_on_signalfd(self) -> bool:
+        return self._sigchld is not None
 
     def close(self) -> None:
-        self._loop.remove_signal_handler(signal.SIGCHLD)
+        if self._sigchld is not None:
+            self._sigchld.close()
+        else:
+            self._loop.remove_signal_handler(signal.SIGCHLD)
 
     def register(self, tid: int, sink: StatusSink) -> None:
         self._sinks[tid] = sink
@@ -75,18 +95,18 @@ class Reaper:
     def unregister(self, tid: int) -> None:
         self._sinks.pop(tid, None)
 
-    def claim(self, tid: int, sink: StatusSink) -> list[int]:
+    def claim(self, tid: int, sink: StatusSink) -> Sequence[int]:
         """Route ``tid`` to ``sink`` from now on; return statuses that arrived before."""
         self._sinks[tid] = sink
-        return self._unclaimed.pop(tid, [])
+        return self._unclaimed.pop(tid, ())
 
     def expect_stops(self, awaiter: StopAwaiter) -> None:
         """Poll ``awaiter.awaited_tids()`` one by one in each drain, until it has none."""
         self._awaiters[id(awaiter)] = awaiter
 
     def _on_sigchld(self) -> None:
-        # asyncio calls this once per signal it saw; one drain per loop
-        # iteration empties waitpid for all of them.
+        # asyncio calls this once per signal it saw, in one iteration; the
+        # first drain empties waitpid for all of them.
         if not self._drain_scheduled:
             self._drain_scheduled = True
             self._loop.call_soon(self.drain)
@@ -123,14 +143,24 @@ class Reaper:
     def _drain_any(self, touched: dict[int, StatusSink]) -> None:
         # Bounded: a program that never stops cloning would otherwise keep the
         # drain going forever and starve the requests waiting on the loop.
+        # The loop body is _dispatch inlined: it runs for every status.
+        waitpid, sinks = os.waitpid, self._sinks
         for _ in range(_MAX_STATUSES_PER_DRAIN):
             try:
-                tid, status = os.waitpid(-1, _WAIT_FLAGS)
+                tid, status = waitpid(-1, _WAIT_FLAGS)
             except ChildProcessError:
                 return  # no tracee and no child left
             if tid == 0:
                 return
-            self._dispatch(tid, status, touched)
+            sink = sinks.get(tid)
+            if sink is None:
+                self._keep_unclaimed(tid, status)
+                continue
+            try:
+                sink.on_wait_status(tid, status)
+            except Exception:  # a bug in one tracer must not stall every other tracee
+                log.exception("tracer failed to handle status %#x of %d", status, tid)
+            touched[id(sink)] = sink
         if not self._drain_scheduled:
             self._drain_scheduled = True
             self._loop.call_soon(self.drain)  # more may be waiting: after the loop's other work
@@ -138,15 +168,18 @@ class Reaper:
     def _dispatch(self, tid: int, status: int, touched: dict[int, StatusSink]) -> None:
         sink = self._sinks.get(tid)
         if sink is None:
-            self._unclaimed.setdefault(tid, []).append(status)
-            if len(self._unclaimed) > 10_000:
-                self._forget_oldest_unclaimed()
+            self._keep_unclaimed(tid, status)
             return
         try:
             sink.on_wait_status(tid, status)
         except Exception:  # a bug in one tracer must not stall every other tracee
             log.exception("tracer failed to handle status %#x of %d", status, tid)
         touched[id(sink)] = sink
+
+    def _keep_unclaimed(self, tid: int, status: int) -> None:
+        self._unclaimed.setdefault(tid, []).append(status)
+        if len(self._unclaimed) > 10_000:
+            self._forget_oldest_unclaimed()
 
     def _forget_oldest_unclaimed(self) -> None:
         # Statuses of our own untraced children (none in normal use) would

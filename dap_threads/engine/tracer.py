@@ -30,7 +30,7 @@ from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExite
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .thread import TracedThread
-from .waitstatus import Kind, classify, exit_description
+from .waitstatus import STOP_SIGNALS, Kind, classify, exit_description
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Tracer:
     def add_thread(self, tid: int, creator: int | None, want_running: bool) -> TracedThread:
         thread = TracedThread(tid, creator, want_running)
         self.threads[tid] = thread
-        self.emit(ThreadStarted(tid, creator, time.time()))
+        self._events.append(ThreadStarted(tid, creator, time.time()))
         return thread
 
     def adopt(self, tid: int, want_running: bool) -> TracedThread:
@@ -104,34 +104,44 @@ class Tracer:
     def _announce_exit(self, thread: TracedThread) -> None:
         if not thread.exit_announced:
             thread.exit_announced = True
-            self.emit(ThreadExited(thread.tid, time.time()))
+            self._events.append(ThreadExited(thread.tid, time.time()))
             self._allstop.settled(thread.tid)
 
     # ----- wait statuses --------------------------------------------------
 
     def on_wait_status(self, tid: int, status: int) -> None:
         # Called only by Reaper.drain, which checks it runs on the ptrace owner.
+        # The hot path of a thread storm (three statuses per thread: its
+        # creator's clone event, its first stop, its exit): the status word is
+        # decoded with integer operations (man 2 waitpid, man 2 ptrace
+        # "Stopped states") rather than through ``classify``.
         thread = self.threads.get(tid)
         if thread is None:
             self._on_unknown(tid, status)
             return
-        kind, number = classify(status)
-        if kind is Kind.EXITED:
-            self._on_thread_gone(thread, number, status)
+        if status & 0xFF != 0x7F:  # not WIFSTOPPED: the thread is gone (WIFEXITED or WIFSIGNALED)
+            self._on_thread_gone(thread, status)
             return
-        if kind is Kind.SIGNAL and not thread.want_running:
-            self._deliver_then_hold(thread, number)
+        event = status >> 16
+        sig = (status >> 8) & 0xFF
+        if event == 0 and not thread.want_running:  # a signal-delivery-stop of a held thread
+            self._deliver_then_hold(thread, sig)
             return
         thread.stopped = True
-        thread.group_stop = kind is Kind.GROUP_STOP
-        if kind is Kind.CLONE:
-            self._on_clone(thread)
-        elif kind is Kind.FORK or kind is Kind.VFORK:
-            self._on_fork(thread, "fork" if kind is Kind.FORK else "vfork")
-        elif kind is Kind.EXEC:
-            self._on_exec(thread)
+        if event == ptrace.PTRACE_EVENT_STOP:
+            # do_jobctl_trap reports the stop signal while the group is
+            # stopping or stopped, and SIGTRAP otherwise (interrupt, new thread).
+            thread.group_stop = sig in STOP_SIGNALS
+        else:
+            thread.group_stop = False
+            if event == ptrace.PTRACE_EVENT_CLONE:
+                self._on_clone(thread)
+            elif event == ptrace.PTRACE_EVENT_FORK or event == ptrace.PTRACE_EVENT_VFORK:
+                self._on_fork(thread, "fork" if event == ptrace.PTRACE_EVENT_FORK else "vfork")
+            elif event == ptrace.PTRACE_EVENT_EXEC:
+                self._on_exec(thread)
         if thread.want_running:
-            thread.leave_stop(number if kind is Kind.SIGNAL else 0)
+            thread.leave_stop(sig if event == 0 else 0)
         else:
             self._allstop.settled(tid)
 
@@ -160,7 +170,7 @@ class Tracer:
         else:
             self._reaper.unregister(tid)
 
-    def _on_thread_gone(self, thread: TracedThread, code: int, status: int) -> None:
+    def _on_thread_gone(self, thread: TracedThread, status: int) -> None:
         del self.threads[thread.tid]
         self._reaper.unregister(thread.tid)
         if thread.tid != self.pid:
@@ -173,6 +183,7 @@ class Tracer:
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
         self.threads.clear()
+        _, code = classify(status)
         self.exit = ProcessExited(code, exit_description(status))
         self.emit(self.exit)
         self._finish()

@@ -18,7 +18,7 @@ from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine.events import AllStopped, Event, ProcessExited
+from ..engine.events import AllStopped, Event, ProcessExited, ThreadExited, ThreadStarted
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
@@ -139,19 +139,28 @@ class Session:
     # ----- engine events --------------------------------------------------
 
     def on_engine_events(self, batch: list[Event]) -> None:
-        for event in batch:
-            if isinstance(event, AllStopped):
-                if self.configured:
-                    self._send_stopped(event)
+        # One drain's events leave in one write, in the drain's own loop
+        # iteration. Thread events, all but a handful of any batch, are
+        # tested for first and sent from the protocol's template.
+        protocol = self.protocol
+        with protocol.batch():
+            for event in batch:
+                if type(event) is ThreadStarted:
+                    protocol.send_thread_event("started", event.tid)
+                elif type(event) is ThreadExited:
+                    protocol.send_thread_event("exited", event.tid)
+                elif isinstance(event, AllStopped):
+                    if self.configured:
+                        self._send_stopped(event)
+                    else:
+                        # DAP: a stop-on-attach/entry is reported after configurationDone.
+                        self._deferred_stops.append(event)
+                elif isinstance(event, ProcessExited):
+                    self.loop.create_task(self._program_ended(event))
                 else:
-                    # DAP: a stop-on-attach/entry is reported after configurationDone.
-                    self._deferred_stops.append(event)
-            elif isinstance(event, ProcessExited):
-                self.loop.create_task(self._program_ended(event))
-            else:
-                message = translate(event)
-                if message is not None:
-                    self.protocol.send_event(*message)
+                    message = translate(event)
+                    if message is not None:
+                        protocol.send_event(*message)
 
     def on_output(self, event: Event) -> None:
         message = translate(event)
