@@ -44,7 +44,7 @@ from .sigchld import SigchldFd
 log = logging.getLogger(__name__)
 
 _WAIT_FLAGS = os.WNOHANG | ptrace.WALL | ptrace.WNOTHREAD
-_MAX_STATUSES_PER_DRAIN = 1024
+_MAX_STATUSES_PER_DRAIN = 256
 
 
 class StatusSink(Protocol):
@@ -69,7 +69,7 @@ class Reaper:
         self._unclaimed: dict[int, list[int]] = {}
         self._awaiters: dict[int, StopAwaiter] = {}
         self._drain_scheduled = False
-        self._sigchld = SigchldFd.open(loop, self.drain)
+        self._sigchld = SigchldFd.open(loop, self._on_signalfd)
         if self._sigchld is None:
             # Some thread may take SIGCHLD, so this one must too: asyncio's
             # handler wakes the loop from whichever thread the kernel picks.
@@ -103,6 +103,13 @@ class Reaper:
     def expect_stops(self, awaiter: StopAwaiter) -> None:
         """Poll ``awaiter.awaited_tids()`` one by one in each drain, until it has none."""
         self._awaiters[id(awaiter)] = awaiter
+
+    def _on_signalfd(self) -> None:
+        # At most one full drain per loop iteration, whichever way it was
+        # woken: a drain that hit its bound has already scheduled the next
+        # one, and requests get their turn in between.
+        if not self._drain_scheduled:
+            self.drain()
 
     def _on_sigchld(self) -> None:
         # asyncio calls this once per signal it saw, in one iteration; the
