@@ -115,11 +115,13 @@ def listen(tid: int) -> None:
 
 def interrupt(tid: int) -> None:
     """Ask a seized thread to stop (PTRACE_INTERRUPT); the stop is reported by waitpid."""
-    _call(PTRACE_INTERRUPT, tid, None, None)
+    if _ptrace(PTRACE_INTERRUPT, tid, None, None) == -1:  # once per thread in an all-stop: inline
+        _raise(PTRACE_INTERRUPT, tid)
 
 
 def detach(tid: int, signal: int = 0) -> None:
-    _call(PTRACE_DETACH, tid, None, signal)
+    if _ptrace(PTRACE_DETACH, tid, None, signal) == -1:  # once per thread when leaving: inline
+        _raise(PTRACE_DETACH, tid)
 
 
 #: GETEVENTMSG's result, reused: only the ptrace owner thread calls it.

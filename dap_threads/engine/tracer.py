@@ -27,6 +27,7 @@ from collections.abc import Callable
 from . import procfs, ptrace
 from .allstop import AllStop
 from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
+from .names import ThreadNames
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .thread import TracedThread
@@ -58,6 +59,9 @@ class Tracer:
         self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
+        self.names = ThreadNames(pid)
+        #: How many times held threads were let run: a hold of the whole process lasts while this stays the same.
+        self._releases = 0
 
     # ----- listeners and events -------------------------------------------
 
@@ -100,6 +104,11 @@ class Tracer:
 
     def live_threads(self) -> list[TracedThread]:
         return [t for t in self.threads.values() if not t.exit_announced]
+
+    def thread_names(self, threads: list[TracedThread]) -> list[str | None]:
+        """The names of ``threads`` (None for one that is gone), reused while the whole process stays held."""
+        held = all(t.stopped and not t.want_running for t in threads)
+        return self.names.read([t.tid for t in threads], self._releases if held else None)
 
     def _announce_exit(self, thread: TracedThread) -> None:
         if not thread.exit_announced:
@@ -152,6 +161,7 @@ class Tracer:
         # the signal in the adapter instead would lose it if the adapter
         # died: reaping the stop cleared it in the kernel (wait_task_stopped),
         # and the automatic detach would resume the thread without it.
+        self._releases += 1  # it runs its signal handler, which may rename it
         with ptrace.tracee_may_be_gone():
             ptrace.cont(thread.tid, sig)
             ptrace.interrupt(thread.tid)
@@ -222,6 +232,7 @@ class Tracer:
         # as exited) until then; the former tid of the execing thread is never
         # reported again.
         former = ptrace.get_event_msg(thread.tid)
+        self.names.forget()  # a new program, and /proc/PID/task is the new thread group's
         if thread.exit_announced:
             # The leader had exited (pthread_exit) and a surviving thread
             # exec'd: it now carries the leader's tid, alive again.
@@ -239,6 +250,7 @@ class Tracer:
                 other.want_running = True
 
     def _finish(self) -> None:
+        self.names.forget()
         self._reaper.unregister(self.pid)
         self._allstop.finish()
         waiters, self._exit_waiters = self._exit_waiters, []
@@ -259,12 +271,15 @@ class Tracer:
             done.set_result(None)
             return done
         not_stopped = set()
+        interrupt = ptrace.interrupt
         for thread in self.live_threads():
             thread.want_running = False
             if not thread.stopped:
                 not_stopped.add(thread.tid)
-                with ptrace.tracee_may_be_gone():
-                    ptrace.interrupt(thread.tid)
+                try:  # ptrace.tracee_may_be_gone(), spelled out: 10,000 context managers cost ~10 ms
+                    interrupt(thread.tid)
+                except ProcessLookupError:
+                    pass
         waiter = self._allstop.begin(not_stopped, announce)
         if not waiter.done():
             self._reaper.expect_stops(self)
@@ -299,6 +314,7 @@ class Tracer:
     def resume(self, tid: int | None = None) -> None:
         """Resume every thread, or only ``tid``."""
         self._allstop.drop_announcement()
+        self._releases += 1
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True
@@ -314,12 +330,15 @@ class Tracer:
             return
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
-        for thread in list(self.threads.values()):
+        detach, unregister = ptrace.detach, self._reaper.unregister
+        for tid in list(self.threads):
             # A thread in group-stop stays stopped after the detach, as an
             # untraced one would.
-            with ptrace.tracee_may_be_gone():
-                ptrace.detach(thread.tid, 0)
-            self._reaper.unregister(thread.tid)
+            try:  # ptrace.tracee_may_be_gone(), spelled out: it runs per thread
+                detach(tid, 0)
+            except ProcessLookupError:
+                pass
+            unregister(tid)
         self.threads.clear()
         self.detached = True
         self._finish()

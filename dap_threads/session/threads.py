@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..dap import messages as m
 from ..dap.requests import request
-from ..engine import procfs
 from .session import Session
 
 
@@ -12,17 +11,12 @@ from .session import Session
 async def threads(session: Session, args: m.NoArguments) -> m.ThreadsResponseBody:
     tracer = session.active_tracer
     if tracer is None:
-        return m.ThreadsResponseBody(threads=[])
+        return {"threads": []}
     # A leader that called pthread_exit reports nothing until the whole
     # process ends; look, so it is not listed as alive.
     tracer.check_leader()
     # Any thread event not yet written goes out before this response names its tid.
     tracer.publish()
-    pid = tracer.pid
-    result = []
-    for thread in tracer.live_threads():
-        name = procfs.thread_name(pid, thread.tid)
-        if name is None:
-            name = "exiting"
-        result.append(m.Thread(id=thread.tid, name=f"{name} ({thread.tid})"))
-    return m.ThreadsResponseBody(threads=result)
+    live = tracer.live_threads()
+    names = tracer.thread_names(live)
+    return {"threads": [{"id": t.tid, "name": f"{name or 'exiting'} ({t.tid})"} for t, name in zip(live, names)]}
