@@ -14,11 +14,11 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ..engine import procfs
 from ..engine.attach import attach
 from ..engine.errors import EngineError
 from ..engine.events import ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
 from ..engine.launch import launch
+from ..engine.names import ThreadNames
 from ..engine.reaper import reaper_for
 from ..engine.tracer import Tracer
 from ..wakeup import quiet_wakeup_fd
@@ -27,10 +27,17 @@ from ..wakeup import quiet_wakeup_fd
 class EventPrinter:
     """Formats engine events as terminal lines."""
 
+    #: How often the names of live threads are read again (see _refresh_names).
+    REFRESH_SECONDS = 0.01
+
     def __init__(self, pid: int, out: TextIO) -> None:
         self.pid = pid
         self.out = out
         self.names: dict[int, str] = {}
+        self._reader = ThreadNames(pid)
+        self._refreshed = 0.0
+        self._second = -1
+        self._hms = ""
 
     def __call__(self, batch: list[Event]) -> None:
         self._refresh_names()
@@ -41,18 +48,29 @@ class EventPrinter:
 
     def _refresh_names(self) -> None:
         # A thread usually names itself (pthread_setname_np) after it starts:
-        # look again, so that its `exited` line shows the name it had.
-        if len(self.names) <= 256:
-            for tid in self.names:
-                name = procfs.thread_name(self.pid, tid)
-                if name is not None:
-                    self.names[tid] = name
+        # look again, so that its `exited` line shows the name it had. At most
+        # every 10 ms: a storm publishes a batch every few tens of µs.
+        now = time.monotonic()
+        if now - self._refreshed < self.REFRESH_SECONDS or len(self.names) > 256:
+            return
+        self._refreshed = now
+        tids = list(self.names)
+        for tid, name in zip(tids, self._reader.read(tids, None)):
+            if name is not None:
+                self.names[tid] = name
+
+    def _stamp(self, when: float) -> str:
+        second = int(when)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second = second
+            self._hms = time.strftime("%H:%M:%S", time.localtime(when))
+        return f"{self._hms}.{int(when * 1000) % 1000:03d}"
 
     def format(self, event: Event) -> str | None:
-        stamp = time.strftime("%H:%M:%S", time.localtime(getattr(event, "time", time.time())))
-        stamp += f".{int(getattr(event, 'time', time.time()) * 1000) % 1000:03d}"
+        when = event.time if isinstance(event, (ThreadStarted, ThreadExited)) else time.time()
+        stamp = self._stamp(when)
         if isinstance(event, ThreadStarted):
-            name = procfs.thread_name(self.pid, event.tid) or "?"
+            name = self._reader.read_one(event.tid) or "?"
             self.names[event.tid] = name
             origin = (
                 f" (created by {event.creator})"
@@ -61,7 +79,7 @@ class EventPrinter:
             )
             return f"{stamp} started {event.tid} {name}{origin}\n"
         if isinstance(event, ThreadExited):
-            name = self.names.pop(event.tid, "") or procfs.thread_name(self.pid, event.tid) or "?"
+            name = self.names.pop(event.tid, "") or self._reader.read_one(event.tid) or "?"
             return f"{stamp} exited  {event.tid} {name}\n"
         if isinstance(event, ProcessExited):
             return f"{stamp} process {self.pid} {event.description}\n"

@@ -52,11 +52,17 @@ class ThreadNames:
             names.append(name)
         return names
 
+    def read_one(self, tid: int) -> str | None:
+        """One thread's name, read now (None if it is gone)."""
+        return self._read_one(tid)
+
     def _read_one(self, tid: int) -> str | None:
         task_dir = self._task_dir
         if task_dir is None:
             try:
-                task_dir = self._task_dir = os.open(f"/proc/{self.pid}/task", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+                task_dir = self._task_dir = os.open(
+                    f"/proc/{self.pid}/task", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+                )
             except OSError:
                 return None  # the process is gone
         try:

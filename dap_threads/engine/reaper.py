@@ -134,18 +134,27 @@ class Reaper:
                 log.exception("tracer failed while publishing events")
 
     def _drain_awaited(self, touched: dict[int, StatusSink]) -> None:
+        # The awaited tids are the awaiter's own threads: their statuses go
+        # straight to it (no routing by tid), in a tight loop that runs once
+        # per thread of an all-stop.
+        waitpid = os.waitpid
         for key, awaiter in list(self._awaiters.items()):
             tids = awaiter.awaited_tids()
             if not tids:
                 del self._awaiters[key]
                 continue
+            on_wait_status = awaiter.on_wait_status
             for tid in tids:
                 try:
-                    reported, status = os.waitpid(tid, _WAIT_FLAGS)
+                    reported, status = waitpid(tid, _WAIT_FLAGS)
                 except ChildProcessError:
                     continue  # already reaped (gone), or not ours any more
                 if reported:
-                    self._dispatch(reported, status, touched)
+                    try:
+                        on_wait_status(reported, status)
+                    except Exception:  # a bug in one tracer must not stall every other tracee
+                        log.exception("tracer failed to handle status %#x of %d", status, reported)
+            touched[key] = awaiter
 
     def _drain_any(self, touched: dict[int, StatusSink]) -> None:
         # Bounded: a program that never stops cloning would otherwise keep the
