@@ -3,7 +3,8 @@
 Start-up is timed from spawning ``python -m dap_threads`` (with the
 `initialize` request already written to its stdin) to reading the response;
 ``python -c pass`` with the same interpreter is timed alternately, as the
-floor that no Python adapter can beat.
+floor that no Python adapter can beat, and lldb-dap (where installed) to its
+own `initialize` response.
 
 Memory: one adapter launches ``tstorm LIFETIMES 8`` and the client consumes
 every event; the adapter's VmRSS is sampled as the storm goes, and VmHWM
@@ -20,12 +21,12 @@ from typing import Any
 
 from . import common
 from .common import Scratch, log, program, summary
-from .dap import Adapter, rss_kib
+from .dap import Adapter, lldb_dap, rss_kib
 
 
-def startup_once() -> float:
+def startup_once(argv: list[str] | None = None) -> float:
     start = time.monotonic_ns()
-    adapter = Adapter(python=common.PYTHON)
+    adapter = Adapter(python=common.PYTHON, argv=argv)
     try:
         arrival, _ = adapter.request("initialize", {"adapterID": "dap-threads", "clientID": "benchmarks"})
     finally:
@@ -40,15 +41,24 @@ def python_floor_once() -> float:
 
 
 def startup(rounds: int) -> dict[str, Any]:
-    adapter_ms, python_ms = [], []
+    lldb = lldb_dap()
+    runs: dict[str, list[float]] = {"adapter": [], "python": [], "lldb": []}
     for r in range(rounds):
-        for which in common.rotate(["adapter", "python"], r):
-            (adapter_ms if which == "adapter" else python_ms).append(
-                startup_once() if which == "adapter" else python_floor_once()
-            )
-    adapter_median, python_median = summary(adapter_ms)["median"], summary(python_ms)["median"]
+        for which in common.rotate(["adapter", "python", "lldb"] if lldb else ["adapter", "python"], r):
+            if which == "adapter":
+                runs[which].append(startup_once())
+            elif which == "python":
+                runs[which].append(python_floor_once())
+            else:
+                runs[which].append(startup_once([lldb]))  # type: ignore[list-item]
+    adapter_median, python_median = summary(runs["adapter"])["median"], summary(runs["python"])["median"]
     log(f"  start-up: adapter {adapter_median:.0f} ms, python -c pass {python_median:.0f} ms")
-    return {"rounds": rounds, "initialize_ms": summary(adapter_ms), "python_bare_ms": summary(python_ms)}
+    return {
+        "rounds": rounds,
+        "initialize_ms": summary(runs["adapter"]),
+        "python_bare_ms": summary(runs["python"]),
+        "lldb_initialize_ms": summary(runs["lldb"]),
+    }
 
 
 def memory(scratch: Scratch, lifetimes: int) -> dict[str, Any]:

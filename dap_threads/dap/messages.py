@@ -6,6 +6,10 @@ Optional fields default to None and are left off the wire (see
 ``converter``); a field without a default is required by the spec.
 Only what this adapter reads or sends is declared; unknown argument fields a
 client sends are ignored, as the spec asks of adapters.
+
+No generated __repr__ or __eq__ (``repr=False, eq=False``): nothing compares
+or prints these, and compiling those methods for every class was ~5 ms of the
+adapter's start-up. Messages are logged as the JSON that goes on the wire.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import attrs
 # ----- request arguments (client -> adapter) ------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class InitializeArguments:
     adapterID: str
     clientID: str | None = None
@@ -26,7 +30,7 @@ class InitializeArguments:
     columnsStartAt1: bool = True
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class AttachArguments:
     pid: int | None = None
     #: VS Code's C/C++ tools name it processId and may send it as a string
@@ -36,7 +40,7 @@ class AttachArguments:
     token: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class LaunchArguments:
     program: str
     args: list[str] = attrs.Factory(list)
@@ -48,7 +52,7 @@ class LaunchArguments:
     token: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ThreadArguments:
     """continue, pause, and the other requests that name one thread."""
 
@@ -56,38 +60,38 @@ class ThreadArguments:
     singleThread: bool = False
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackTraceArguments:
     threadId: int
     startFrame: int | None = None
     levels: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ScopesArguments:
     frameId: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class VariablesArguments:
     variablesReference: int
     start: int | None = None
     count: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class DisconnectArguments:
     restart: bool = False
     terminateDebuggee: bool | None = None
     suspendDebuggee: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class TerminateArguments:
     restart: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class NoArguments:
     pass
 
@@ -108,14 +112,14 @@ class ThreadsResponseBody(TypedDict):
     threads: list[Thread]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Source:
     name: str | None = None
     path: str | None = None
     presentationHint: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackFrame:
     id: int
     name: str
@@ -127,13 +131,13 @@ class StackFrame:
     presentationHint: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackTraceResponseBody:
     stackFrames: list[StackFrame]
     totalFrames: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Scope:
     name: str
     variablesReference: int
@@ -142,12 +146,12 @@ class Scope:
     namedVariables: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ScopesResponseBody:
     scopes: list[Scope]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Variable:
     name: str
     value: str
@@ -156,12 +160,12 @@ class Variable:
     memoryReference: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class VariablesResponseBody:
     variables: list[Variable]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
@@ -169,13 +173,13 @@ class ContinueResponseBody:
 # ----- event bodies ---------------------------------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ThreadEventBody:
     reason: str
     threadId: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StoppedEventBody:
     reason: str
     threadId: int | None = None
@@ -183,24 +187,24 @@ class StoppedEventBody:
     description: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ContinuedEventBody:
     threadId: int
     allThreadsContinued: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExitedEventBody:
     exitCode: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class OutputEventBody:
     output: str
     category: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ProcessEventBody:
     name: str
     systemProcessId: int | None = None
@@ -209,7 +213,7 @@ class ProcessEventBody:
     pointerSize: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 
 # Requests (include/uapi/linux/ptrace.h).
@@ -57,7 +56,9 @@ NT_PRSTATUS = 1
 WALL = 0x40000000  # __WALL: wait for threads (clone children) too
 WNOTHREAD = 0x20000000  # __WNOTHREAD: only this thread's tracees/children
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+# glibc's soname, named directly: ctypes.util.find_library runs ldconfig and
+# imports subprocess, shutil and tempfile (~5 ms of the adapter's start-up).
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 _ptrace = _libc.ptrace
 _ptrace.restype = ctypes.c_long
 _ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]

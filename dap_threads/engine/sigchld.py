@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import ctypes.util
 import logging
 import os
 import signal
@@ -74,7 +73,7 @@ def _blocked_in_every_thread() -> bool:
 
 
 def _signalfd() -> int:
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)  # as in ptrace.py
     mask = _SigSet()
     mask.bits[0] = 1 << (signal.SIGCHLD - 1)
     fd = int(libc.signalfd(-1, ctypes.byref(mask), _SFD_NONBLOCK | _SFD_CLOEXEC))
