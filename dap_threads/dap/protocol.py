@@ -158,12 +158,16 @@ class DAPProtocol(FramedTransport):
     def send_thread_event(self, reason: str, thread_id: int) -> None:
         """A `thread` event with ``reason`` "started" or "exited", encoded from its template."""
         frames = self._frames
-        if frames is None or self.on_message_sent is not None or log.isEnabledFor(logging.DEBUG):
-            self.send_event("thread", {"reason": reason, "threadId": thread_id})
+        if frames is None:
+            log.error("no transport to send a thread event for %d", thread_id)
             return
         self._seq += 1
         body = _THREAD_EVENT[reason] % (self._seq, thread_id)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("--> %s", body)
         frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        if self.on_message_sent is not None:
+            self.on_message_sent(json.loads(body))
 
     def send_response(self, request_seq: int, command: str, body: Any = None) -> None:
         message: dict[str, Any] = {"type": "response", "request_seq": request_seq, "success": True, "command": command}

@@ -25,7 +25,7 @@ def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop) -> Tracer:
     tracer = Tracer(pid, reaper, loop)
     _seize_leader(pid)
     tracer.adopt(pid, want_running=True)
-    _seize_the_rest(tracer)
+    _seize_the_rest(tracer, reaper)
     return tracer
 
 
@@ -76,7 +76,7 @@ def _seize_leader(pid: int) -> None:
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 
 
-def _seize_the_rest(tracer: Tracer) -> None:
+def _seize_the_rest(tracer: Tracer, reaper: Reaper) -> None:
     # A thread created during the scan by an already-seized thread is
     # auto-attached (PTRACE_O_TRACECLONE) and will be announced by its
     # creator's clone event; one created by a not-yet-seized thread only
@@ -87,17 +87,35 @@ def _seize_the_rest(tracer: Tracer) -> None:
         fresh = [tid for tid in procfs.task_ids(pid) if tid not in seen]
         if not fresh:
             return
-        for tid in fresh:
-            seen.add(tid)
+        seen.update(fresh)
+        for tid in _seize_each(fresh, reaper):
+            tracer.adopt(tid, want_running=True, told=reaper.fast is not None)
+
+
+def _seize_each(tids: list[int], reaper: Reaper) -> list[int]:
+    """PTRACE_SEIZE each of ``tids``; returns those seized now.
+
+    ESRCH: it exited already. EPERM: already ours, attached through its
+    creator's clone (the event adds it).
+    """
+    if reaper.fast is None:
+        seized = []
+        for tid in tids:
             try:
                 ptrace.seize(tid, BASE_OPTIONS)
             except OSError as exc:
                 if exc.errno in (errno.ESRCH, errno.EPERM):
-                    # ESRCH: it exited already. EPERM: already ours, attached
-                    # through its creator's clone (the event adds it).
                     continue
                 raise
-            tracer.adopt(tid, want_running=True)
+            seized.append(tid)
+        return seized
+    failed = dict(reaper.fast.ptrace_each(ptrace.PTRACE_SEIZE, tids, BASE_OPTIONS))
+    for tid, error in failed.items():
+        if error not in (errno.ESRCH, errno.EPERM):
+            raise OSError(error, f"PTRACE_SEIZE of {tid}: {os.strerror(error)}")
+    seized = [tid for tid in tids if tid not in failed]
+    reaper.fast.set_running_each(seized, True)
+    return seized
 
 
 def permission_message(pid: int) -> str:

@@ -152,6 +152,9 @@ class _FirstStop:
         if not self._future.done():
             self._future.set_result(status)
 
+    def on_clone_resumed(self, tid: int, child: int) -> None:
+        pass  # never: the helper resumes only the threads a tracer marked running
+
     def publish(self) -> None:
         pass
 

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from ..wakeup import quiet_wakeup_fd
-from . import ptrace
+from . import fastptrace, ptrace
 from .owner import claim_ptrace_owner, on_ptrace_owner
 from .sigchld import SigchldFd
 
@@ -51,6 +51,9 @@ class StatusSink(Protocol):
     """What a tracer offers the reaper."""
 
     def on_wait_status(self, tid: int, status: int) -> None: ...
+
+    def on_clone_resumed(self, tid: int, child: int) -> None:
+        """``tid``'s PTRACE_EVENT_CLONE, already resumed by the compiled helper; ``child`` is the new tid."""
 
     def publish(self) -> None: ...
 
@@ -68,6 +71,8 @@ class Reaper:
         self._sinks: dict[int, StatusSink] = {}
         self._unclaimed: dict[int, list[int]] = {}
         self._awaiters: dict[int, StopAwaiter] = {}
+        #: the compiled helper, or None: the same work in Python
+        self.fast = fastptrace.load()
         self._drain_scheduled = False
         self._sigchld = SigchldFd.open(loop, self._on_signalfd)
         if self._sigchld is None:
@@ -78,6 +83,11 @@ class Reaper:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
             loop.add_signal_handler(signal.SIGCHLD, self._on_sigchld)
             quiet_wakeup_fd()  # each drain empties waitpid: a dropped wakeup byte is harmless
+        log.info(
+            "ptrace owner ready: woken by %s, system calls %s",
+            "a signalfd" if self._sigchld is not None else "asyncio's SIGCHLD handler",
+            "batched by the compiled helper" if self.fast is not None else "made from Python",
+        )
 
     @property
     def wakes_on_signalfd(self) -> bool:
@@ -144,6 +154,15 @@ class Reaper:
                 del self._awaiters[key]
                 continue
             on_wait_status = awaiter.on_wait_status
+            touched[key] = awaiter
+            if self.fast is not None:
+                records = self.fast.wait_each(tids)
+                for i in range(0, len(records), 3):
+                    try:
+                        on_wait_status(records[i], records[i + 1])
+                    except Exception:  # a bug in one tracer must not stall every other tracee
+                        log.exception("tracer failed to handle status %#x of %d", records[i + 1], records[i])
+                continue
             for tid in tids:
                 try:
                     reported, status = waitpid(tid, _WAIT_FLAGS)
@@ -154,20 +173,25 @@ class Reaper:
                         on_wait_status(reported, status)
                     except Exception:  # a bug in one tracer must not stall every other tracee
                         log.exception("tracer failed to handle status %#x of %d", status, reported)
-            touched[key] = awaiter
 
     def _drain_any(self, touched: dict[int, StatusSink]) -> None:
         # Bounded: a program that never stops cloning would otherwise keep the
         # drain going forever and starve the requests waiting on the loop.
-        # The loop body is _dispatch inlined: it runs for every status.
+        more = self._drain_fast(touched) if self.fast is not None else self._drain_python(touched)
+        if more and not self._drain_scheduled:
+            self._drain_scheduled = True
+            self._loop.call_soon(self.drain)  # more may be waiting: after the loop's other work
+
+    def _drain_python(self, touched: dict[int, StatusSink]) -> bool:
+        # The loop body is the routing inlined: it runs for every status.
         waitpid, sinks = os.waitpid, self._sinks
         for _ in range(_MAX_STATUSES_PER_DRAIN):
             try:
                 tid, status = waitpid(-1, _WAIT_FLAGS)
             except ChildProcessError:
-                return  # no tracee and no child left
+                return False  # no tracee and no child left
             if tid == 0:
-                return
+                return False
             sink = sinks.get(tid)
             if sink is None:
                 self._keep_unclaimed(tid, status)
@@ -177,20 +201,32 @@ class Reaper:
             except Exception:  # a bug in one tracer must not stall every other tracee
                 log.exception("tracer failed to handle status %#x of %d", status, tid)
             touched[id(sink)] = sink
-        if not self._drain_scheduled:
-            self._drain_scheduled = True
-            self._loop.call_soon(self.drain)  # more may be waiting: after the loop's other work
+        return True
 
-    def _dispatch(self, tid: int, status: int, touched: dict[int, StatusSink]) -> None:
-        sink = self._sinks.get(tid)
-        if sink is None:
-            self._keep_unclaimed(tid, status)
-            return
-        try:
-            sink.on_wait_status(tid, status)
-        except Exception:  # a bug in one tracer must not stall every other tracee
-            log.exception("tracer failed to handle status %#x of %d", status, tid)
-        touched[id(sink)] = sink
+    def _drain_fast(self, touched: dict[int, StatusSink]) -> bool:
+        # The helper has resumed what needed no decision: only clones (with
+        # the new tid), exits and the stops it left alone come back.
+        assert self.fast is not None
+        records, state = self.fast.drain()
+        sinks = self._sinks
+        for i in range(0, len(records), 3):
+            tid, status, child = records[i], records[i + 1], records[i + 2]
+            sink = sinks.get(tid)
+            if sink is None:
+                if child >= 0:
+                    log.error("clone of %d resumed for a tracer that no longer tracks it", tid)
+                else:
+                    self._keep_unclaimed(tid, status)
+                continue
+            try:
+                if child >= 0:
+                    sink.on_clone_resumed(tid, child)
+                else:
+                    sink.on_wait_status(tid, status)
+            except Exception:  # a bug in one tracer must not stall every other tracee
+                log.exception("tracer failed to handle status %#x of %d", status, tid)
+            touched[id(sink)] = sink
+        return state == 1
 
     def _keep_unclaimed(self, tid: int, status: int) -> None:
         self._unclaimed.setdefault(tid, []).append(status)

@@ -18,6 +18,7 @@ creator's event claims them. A thread's end is its exit status from waitpid
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -62,6 +63,10 @@ class Tracer:
         self.names = ThreadNames(pid)
         #: How many times held threads were let run: a hold of the whole process lasts while this stays the same.
         self._releases = 0
+        #: The compiled helper (None: pure Python). It resumes the simple stops
+        #: of the threads it is told run (``set_running``), so every change of
+        #: ``want_running`` is told to it, before anything else can happen.
+        self._fast = reaper.fast
 
     # ----- listeners and events -------------------------------------------
 
@@ -81,16 +86,19 @@ class Tracer:
 
     # ----- thread table ---------------------------------------------------
 
-    def add_thread(self, tid: int, creator: int | None, want_running: bool) -> TracedThread:
+    def add_thread(self, tid: int, creator: int | None, want_running: bool, *, told: bool = False) -> TracedThread:
+        """``told``: the helper already knows whether it runs (it resumed the clone, or a batch told it)."""
         thread = TracedThread(tid, creator, want_running)
         self.threads[tid] = thread
         self._events.append(ThreadStarted(tid, creator, time.time()))
+        if self._fast is not None and not told:
+            self._fast.set_running(tid, want_running)
         return thread
 
-    def adopt(self, tid: int, want_running: bool) -> TracedThread:
+    def adopt(self, tid: int, want_running: bool, *, told: bool = False) -> TracedThread:
         """Track a thread seized outside a clone event (attach, launch)."""
         self._reaper.register(tid, self)
-        return self.add_thread(tid, None, want_running)
+        return self.add_thread(tid, None, want_running, told=told)
 
     @property
     def is_live(self) -> bool:
@@ -199,12 +207,23 @@ class Tracer:
         self._finish()
 
     def _on_clone(self, parent: TracedThread) -> None:
-        tid = ptrace.get_event_msg(parent.tid)
+        self._add_clone(parent, ptrace.get_event_msg(parent.tid), told=False)
+
+    def on_clone_resumed(self, tid: int, child: int) -> None:
+        # Reaper.drain (the ptrace owner): the helper read the event message,
+        # resumed the creator, and marked the child running.
+        parent = self.threads.get(tid)
+        if parent is None:
+            log.error("resumed clone event of %d, which this tracer does not track", tid)
+            return
+        self._add_clone(parent, child, told=True)
+
+    def _add_clone(self, parent: TracedThread, tid: int, *, told: bool) -> None:
         if tid in self.threads:  # seized by the attach scan before this event was read
             return
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
-        self.add_thread(tid, parent.tid, parent.want_running)
+        self.add_thread(tid, parent.tid, parent.want_running, told=told)
         if not parent.want_running:
             self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
@@ -245,6 +264,8 @@ class Tracer:
             if other.tid == former:
                 del self.threads[other.tid]
                 self._reaper.unregister(other.tid)
+                if self._fast is not None:
+                    self._fast.set_running(other.tid, False)  # never reported again
             else:
                 other.stopped = False
                 other.want_running = True
@@ -270,17 +291,22 @@ class Tracer:
             done: asyncio.Future[None] = self._loop.create_future()
             done.set_result(None)
             return done
-        not_stopped = set()
-        interrupt = ptrace.interrupt
-        for thread in self.live_threads():
+        live = self.live_threads()
+        for thread in live:
             thread.want_running = False
-            if not thread.stopped:
-                not_stopped.add(thread.tid)
+        not_stopped = [t.tid for t in live if not t.stopped]
+        if self._fast is not None:
+            # Held from now on: the helper must not resume their next stops.
+            self._fast.set_running_each([t.tid for t in live], False)
+            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_INTERRUPT, not_stopped))
+        else:
+            interrupt = ptrace.interrupt
+            for tid in not_stopped:
                 try:  # ptrace.tracee_may_be_gone(), spelled out: 10,000 context managers cost ~10 ms
-                    interrupt(thread.tid)
+                    interrupt(tid)
                 except ProcessLookupError:
                     pass
-        waiter = self._allstop.begin(not_stopped, announce)
+        waiter = self._allstop.begin(set(not_stopped), announce)
         if not waiter.done():
             self._reaper.expect_stops(self)
         return waiter
@@ -318,8 +344,28 @@ class Tracer:
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True
-            if thread.stopped:
+        if self._fast is None:
+            for thread in targets:
+                if thread.stopped:
+                    thread.leave_stop()
+            return
+        self._fast.set_running_each([t.tid for t in targets], True)
+        # A held thread never owes a signal (see TracedThread): PTRACE_CONT
+        # with 0 for all, in one call; a group-stop is left with PTRACE_LISTEN.
+        plain = [t for t in targets if t.stopped and not t.group_stop]
+        for thread in targets:
+            if thread.stopped and thread.group_stop:
                 thread.leave_stop()
+        self._check_each(self._fast.ptrace_each(ptrace.PTRACE_CONT, [t.tid for t in plain]))
+        for thread in plain:
+            thread.stopped = False
+
+    @staticmethod
+    def _check_each(failures: list[tuple[int, int]]) -> None:
+        """The failures of a batch request: ESRCH is a thread that died meanwhile (its exit follows)."""
+        for tid, error in failures:
+            if error != errno.ESRCH:
+                raise OSError(error, f"ptrace on {tid}: {os.strerror(error)}")
 
     # ----- leaving --------------------------------------------------------
 
@@ -330,14 +376,19 @@ class Tracer:
             return
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
-        detach, unregister = ptrace.detach, self._reaper.unregister
-        for tid in list(self.threads):
-            # A thread in group-stop stays stopped after the detach, as an
-            # untraced one would.
-            try:  # ptrace.tracee_may_be_gone(), spelled out: it runs per thread
-                detach(tid, 0)
-            except ProcessLookupError:
-                pass
+        tids, unregister = list(self.threads), self._reaper.unregister
+        # A thread in group-stop stays stopped after the detach, as an
+        # untraced one would.
+        if self._fast is not None:
+            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_DETACH, tids))
+        else:
+            detach = ptrace.detach
+            for tid in tids:
+                try:  # ptrace.tracee_may_be_gone(), spelled out: it runs per thread
+                    detach(tid, 0)
+                except ProcessLookupError:
+                    pass
+        for tid in tids:
             unregister(tid)
         self.threads.clear()
         self.detached = True
