@@ -134,16 +134,23 @@ int fp_drain(struct fp_record *out, int max, int *state)
     return n;
 }
 
-/* waitpid(tid, WNOHANG | __WALL | __WNOTHREAD) for each tid: one record per
- * tid that reported (none resumed: an all-stop holds what it reaps). */
-int fp_wait_each(const int32_t *tids, int n, struct fp_record *out)
+/* waitpid(tid, WNOHANG | __WALL | __WNOTHREAD) for each tid in order, until
+ * max_misses in a row have not stopped yet: one record per tid that reported
+ * (none resumed: an all-stop holds what it reaps). */
+int fp_wait_each(const int32_t *tids, int n, int max_misses, struct fp_record *out)
 {
-    int found = 0;
+    int found = 0, misses = 0;
     for (int i = 0; i < n; i++) {
         int status;
         pid_t tid = waitpid(tids[i], &status, WNOHANG | __WALL | __WNOTHREAD);
-        if (tid <= 0)
-            continue; /* not yet, or already reaped */
+        if (tid < 0)
+            continue; /* already reaped (gone), or not ours any more */
+        if (tid == 0) {
+            if (++misses >= max_misses)
+                break;
+            continue;
+        }
+        misses = 0;
         struct fp_record *record = &out[found++];
         record->tid = tid;
         record->status = status;

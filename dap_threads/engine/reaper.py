@@ -33,7 +33,7 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from ..wakeup import quiet_wakeup_fd
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 _WAIT_FLAGS = os.WNOHANG | ptrace.WALL | ptrace.WNOTHREAD
 _MAX_STATUSES_PER_DRAIN = 256
+_MISSES_BEFORE_LATER = 64
+_OWED_DRAIN_SECONDS = 0.003
 
 
 class StatusSink(Protocol):
@@ -61,6 +63,9 @@ class StatusSink(Protocol):
 class StopAwaiter(StatusSink, Protocol):
     def awaited_tids(self) -> list[int]: ...
 
+    def on_awaited_statuses(self, records: list[int]) -> None:
+        """Statuses of awaited tids, flat: tid, status, (unused), tid, status, ..."""
+
 
 class Reaper:
     """Owns waitpid for one asyncio loop (and so one ptrace owner thread)."""
@@ -74,6 +79,7 @@ class Reaper:
         #: the compiled helper, or None: the same work in Python
         self.fast = fastptrace.load()
         self._drain_scheduled = False
+        self._drain_any_owed: asyncio.TimerHandle | None = None
         self._sigchld = SigchldFd.open(loop, self._on_signalfd)
         if self._sigchld is None:
             # Some thread may take SIGCHLD, so this one must too: asyncio's
@@ -132,9 +138,18 @@ class Reaper:
     def drain(self) -> None:
         self._drain_scheduled = False
         touched: dict[int, StatusSink] = {}
-        if self._awaiters:
-            self._drain_awaited(touched)
-        self._drain_any(touched)
+        found = self._drain_awaited(touched) if self._awaiters else 0
+        if found and self._awaiters:
+            # An all-stop is collecting its stops, and this wake-up brought
+            # some. waitpid(-1) walks every tracee (~5 ms at 10,000 threads),
+            # so the rest of the queue waits for a wake-up that brings none of
+            # the awaited stops, or a few milliseconds at most.
+            self._owe_drain_any()
+        else:
+            self._drain_any(touched)
+        self._publish(touched)
+
+    def _publish(self, touched: dict[int, StatusSink]) -> None:
         # Events are built and written only now, after every tracee the drain
         # saw has been resumed: the slow work stays off the traced threads' path.
         for sink in touched.values():
@@ -143,11 +158,27 @@ class Reaper:
             except Exception:
                 log.exception("tracer failed while publishing events")
 
-    def _drain_awaited(self, touched: dict[int, StatusSink]) -> None:
-        # The awaited tids are the awaiter's own threads: their statuses go
-        # straight to it (no routing by tid), in a tight loop that runs once
-        # per thread of an all-stop.
-        waitpid = os.waitpid
+    def _owe_drain_any(self) -> None:
+        if self._drain_any_owed is None:
+            self._drain_any_owed = self._loop.call_later(_OWED_DRAIN_SECONDS, self._pay_drain_any)
+
+    @on_ptrace_owner
+    def _pay_drain_any(self) -> None:
+        self._drain_any_owed = None
+        touched: dict[int, StatusSink] = {}
+        self._drain_any(touched)
+        self._publish(touched)
+
+    def _drain_awaited(self, touched: dict[int, StatusSink]) -> int:
+        """Poll the stops an all-stop awaits, tid by tid (O(1) each); returns how many reported.
+
+        The tids come in the order they were interrupted, which is roughly the
+        order they stop in: the poll ends after a run of _MISSES_BEFORE_LATER
+        that have not stopped yet. Those will each wake the loop again when
+        they stop, and the next poll starts over from the first one still
+        awaited; polling all 10,000 on every wake-up made an all-stop O(N^2).
+        """
+        found = 0
         for key, awaiter in list(self._awaiters.items()):
             tids = awaiter.awaited_tids()
             if not tids:
@@ -156,23 +187,36 @@ class Reaper:
             on_wait_status = awaiter.on_wait_status
             touched[key] = awaiter
             if self.fast is not None:
-                records = self.fast.wait_each(tids)
-                for i in range(0, len(records), 3):
-                    try:
-                        on_wait_status(records[i], records[i + 1])
-                    except Exception:  # a bug in one tracer must not stall every other tracee
-                        log.exception("tracer failed to handle status %#x of %d", records[i + 1], records[i])
-                continue
-            for tid in tids:
+                records = self.fast.wait_each(tids, _MISSES_BEFORE_LATER)
+                found += len(records) // 3
                 try:
-                    reported, status = waitpid(tid, _WAIT_FLAGS)
-                except ChildProcessError:
-                    continue  # already reaped (gone), or not ours any more
-                if reported:
-                    try:
-                        on_wait_status(reported, status)
-                    except Exception:  # a bug in one tracer must not stall every other tracee
-                        log.exception("tracer failed to handle status %#x of %d", status, reported)
+                    awaiter.on_awaited_statuses(records)
+                except Exception:  # a bug in one tracer must not stall every other tracee
+                    log.exception("tracer failed to handle the statuses of an all-stop")
+                continue
+            found += self._poll_python(tids, on_wait_status)
+        return found
+
+    @staticmethod
+    def _poll_python(tids: list[int], on_wait_status: Callable[[int, int], None]) -> int:
+        waitpid, found, misses = os.waitpid, 0, 0
+        for tid in tids:
+            try:
+                reported, status = waitpid(tid, _WAIT_FLAGS)
+            except ChildProcessError:
+                continue  # already reaped (gone), or not ours any more
+            if not reported:
+                misses += 1
+                if misses >= _MISSES_BEFORE_LATER:
+                    break
+                continue
+            misses = 0
+            found += 1
+            try:
+                on_wait_status(reported, status)
+            except Exception:  # a bug in one tracer must not stall every other tracee
+                log.exception("tracer failed to handle status %#x of %d", status, reported)
+        return found
 
     def _drain_any(self, touched: dict[int, StatusSink]) -> None:
         # Bounded: a program that never stops cloning would otherwise keep the
