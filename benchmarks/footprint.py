@@ -6,6 +6,13 @@ Start-up is timed from spawning ``python -m dap_threads`` (with the
 floor that no Python adapter can beat, and lldb-dap (where installed) to its
 own `initialize` response.
 
+Both are timed twice: as the development venv runs them, and as a regular
+install would. `make setup` installs dap-threads in editable mode, whose
+import hook (a .pth file that imports pathlib, importlib.metadata and more)
+costs every Python started in the venv ~10 ms; ``pip install .`` has none.
+The "installed" runs use ``python -S`` with the venv's site-packages on
+PYTHONPATH: the same code and libraries, no .pth files.
+
 Memory: one adapter launches ``tstorm LIFETIMES 8`` and the client consumes
 every event; the adapter's VmRSS is sampled as the storm goes, and VmHWM
 (peak RSS) read at the end. RSS that is flat in the number of exited threads
@@ -14,7 +21,9 @@ shows the adapter forgets them.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -24,9 +33,16 @@ from .common import Scratch, log, program, summary
 from .dap import Adapter, lldb_dap, rss_kib
 
 
-def startup_once(argv: list[str] | None = None) -> float:
+def _installed() -> tuple[list[str], dict[str, str]]:
+    """Interpreter options and environment of a run without the editable install's import hook."""
+    site = [path for path in sys.path if path.endswith("site-packages")]
+    return ["-S"], {"PYTHONPATH": os.pathsep.join([str(common.REPO), *site])}
+
+
+def startup_once(argv: list[str] | None = None, *, installed: bool = False) -> float:
     start = time.monotonic_ns()
-    adapter = Adapter(python=common.PYTHON, argv=argv)
+    pre, env = _installed() if installed else ([], None)
+    adapter = Adapter(python=common.PYTHON, argv=argv, pre_args=pre, env=env)
     try:
         arrival, _ = adapter.request("initialize", {"adapterID": "dap-threads", "clientID": "benchmarks"})
     finally:
@@ -34,30 +50,39 @@ def startup_once(argv: list[str] | None = None) -> float:
     return (arrival - start) / 1e6
 
 
-def python_floor_once() -> float:
+def python_floor_once(*, installed: bool = False) -> float:
+    pre, env = _installed() if installed else ([], None)
     start = time.monotonic_ns()
-    subprocess.run([common.PYTHON, "-c", "pass"], check=True)
+    subprocess.run([common.PYTHON, *pre, "-c", "pass"], check=True, env=None if env is None else {**os.environ, **env})
     return (time.monotonic_ns() - start) / 1e6
 
 
 def startup(rounds: int) -> dict[str, Any]:
     lldb = lldb_dap()
-    runs: dict[str, list[float]] = {"adapter": [], "python": [], "lldb": []}
+    runners = {
+        "adapter": startup_once,
+        "python": python_floor_once,
+        "adapter_installed": lambda: startup_once(installed=True),
+        "python_installed": lambda: python_floor_once(installed=True),
+    }
+    if lldb:
+        runners["lldb"] = lambda: startup_once([lldb])
+    runs: dict[str, list[float]] = {key: [] for key in runners}
     for r in range(rounds):
-        for which in common.rotate(["adapter", "python", "lldb"] if lldb else ["adapter", "python"], r):
-            if which == "adapter":
-                runs[which].append(startup_once())
-            elif which == "python":
-                runs[which].append(python_floor_once())
-            else:
-                runs[which].append(startup_once([lldb]))  # type: ignore[list-item]
-    adapter_median, python_median = summary(runs["adapter"])["median"], summary(runs["python"])["median"]
-    log(f"  start-up: adapter {adapter_median:.0f} ms, python -c pass {python_median:.0f} ms")
+        for which in common.rotate(list(runners), r):
+            runs[which].append(runners[which]())
+    median = {key: summary(values)["median"] for key, values in runs.items()}
+    log(
+        f"  start-up: adapter {median['adapter']:.0f} ms (as installed {median['adapter_installed']:.0f} ms), "
+        f"python -c pass {median['python']:.0f} ms (as installed {median['python_installed']:.0f} ms)"
+    )
     return {
         "rounds": rounds,
         "initialize_ms": summary(runs["adapter"]),
         "python_bare_ms": summary(runs["python"]),
-        "lldb_initialize_ms": summary(runs["lldb"]),
+        "installed_initialize_ms": summary(runs["adapter_installed"]),
+        "installed_python_bare_ms": summary(runs["python_installed"]),
+        "lldb_initialize_ms": summary(runs.get("lldb", [])),
     }
 
 

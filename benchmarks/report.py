@@ -168,8 +168,10 @@ def table(results: dict[str, Any]) -> str:
                 "5. Footprint",
                 ["measure", "value"],
                 [
-                    ["start-up to `initialize` response (ms)", _fmt(st["initialize_ms"])],
-                    ["  python -c pass, same interpreter (ms)", _fmt(st["python_bare_ms"])],
+                    ["start-up to `initialize` response, as installed (ms)", _fmt(st.get("installed_initialize_ms"))],
+                    ["  python -c pass, same interpreter, as installed (ms)", _fmt(st.get("installed_python_bare_ms"))],
+                    ["start-up, in the editable dev venv (ms)", _fmt(st["initialize_ms"])],
+                    ["  python -c pass, in the dev venv (ms)", _fmt(st["python_bare_ms"])],
                     ["  lldb-dap to its `initialize` response (ms)", _fmt(st.get("lldb_initialize_ms"))],
                     ["RSS after initialize (MiB)", f"{mem['rss_after_initialize_kib'] / 1024:.1f}"],
                     [
@@ -293,8 +295,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             ms = med(row["pause_ms"])
             add("pause -> stopped, 10000 threads", "< 100 ms", f"{ms:.0f} ms", ms < 100)
     if "footprint" in results:
-        ms = med(results["footprint"]["startup"]["initialize_ms"])
-        add("start-up to initialize response", "< 100 ms", f"{ms:.0f} ms", ms < 100)
+        startup = results["footprint"]["startup"]
+        ms = med(startup.get("installed_initialize_ms")) or med(startup["initialize_ms"])
+        dev = med(startup["initialize_ms"])
+        add("start-up to initialize response (as installed)", "< 100 ms", f"{ms:.0f} ms (dev venv {dev:.0f} ms)",
+            ms < 100)  # fmt: skip
         mem = results["footprint"]["memory"]
         per = mem["growth_bytes_per_exited_thread"]
         add(
