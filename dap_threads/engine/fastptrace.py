@@ -27,6 +27,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from .owner import on_ptrace_owner
+
 log = logging.getLogger(__name__)
 
 #: Set to 1 to use the pure-Python path even where the helper was built.
@@ -85,11 +87,13 @@ class FastPtrace:
         if tids:
             self._lib.fp_set_modes(_int32s(tids), len(tids), 1 if running else 0)
 
+    @on_ptrace_owner
     def drain(self) -> tuple[list[int], int]:
         """(flat records: tid, status, child, ...; state): state 1 when more may be waiting, -1 on ECHILD."""
         count = self._drain(self._drain_buffer, _DRAIN_MAX, ctypes.byref(self._state))
         return self._drain_buffer[: _RECORD * count], self._state.value
 
+    @on_ptrace_owner
     def wait_each(self, tids: Sequence[int], max_misses: int) -> list[int]:
         """waitpid(tid, WNOHANG) for each, in order, until ``max_misses`` in a row have nothing:
         flat (tid, status, -1) records of those that reported."""
@@ -100,6 +104,7 @@ class FastPtrace:
         found = self._lib.fp_wait_each(_int32s(tids), n, max_misses, out)
         return out[: _RECORD * found]
 
+    @on_ptrace_owner
     def ptrace_each(self, request: int, tids: Sequence[int], data: int = 0) -> list[tuple[int, int]]:
         """The same request for each tid; returns (tid, errno) of those that failed."""
         n = len(tids)
