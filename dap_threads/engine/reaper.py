@@ -95,10 +95,6 @@ class Reaper:
             "batched by the compiled helper" if self.fast is not None else "made from Python",
         )
 
-    @property
-    def wakes_on_signalfd(self) -> bool:
-        return self._sigchld is not None
-
     def close(self) -> None:
         if self._sigchld is not None:
             self._sigchld.close()
