@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make demo   set up, build testdata, and show `dap-threads run` tracing the seed program
 #   make test   set up, and run every test suite: pytest, the DebugClient mocha suite, and the
-#               editor tests (extension unit tests, VS Code in code-server, the Neovim check)
+#               editor tests (extension unit tests, VS Code in code-server, real nvim-dap in Neovim)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,6 +13,7 @@ setup: $(VENV)/.installed testdata
 
 # setup.py and the C file: the compiled helper is built by the (editable) install.
 $(VENV)/.installed: pyproject.toml setup.py dap_threads/engine/_fastptrace.c
+	@echo "== setup: .venv with dap-threads and its test tools, from PyPI (about 1 minute the first time) =="
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -22,7 +23,7 @@ testdata:
 	$(MAKE) -s -C testdata
 
 demo: setup
-	@echo "== dap-threads run: the seed program creates a thread every 300 ms =="
+	@echo "== dap-threads run: the seed program starts a thread every 300 ms; [dap-threads] marks our lines, the rest is its own =="
 	$(VENV)/bin/dap-threads run -- testdata/build/seed 300 8 500 600
 
 test: lint test-py test-js test-e2e
@@ -34,16 +35,18 @@ lint: setup
 	$(VENV)/bin/mypy
 
 test-py: setup
+	@echo "== pytest: the adapter and the CLI against real programs, with a 20,000-thread storm (4 to 10 minutes on 2 cores, as busy as the machine is) =="
 	$(PY) -m pytest
 
 test-js: setup
+	@echo "== mocha: the DebugClient suite (npm ci, then about 10 s) =="
 	@for d in $(NPM_DIRS); do \
 	  if [ -f $$d/package.json ]; then (cd $$d && npm ci --no-audit --no-fund --loglevel=error && PYTHON=$(CURDIR)/$(PY) npm test) || exit 1; fi; \
 	done
 
-# First run on a machine: installs chromium (apt), node 24 and code-server (npm) under
-# ~/.cache/dap-threads-e2e, about 2 minutes; then about 1.5 minutes a run.
 test-e2e: setup
+	@echo "== editor tests: extension unit tests, VS Code (code-server in headless Chromium), nvim-dap in Neovim (about 3 to 5 minutes;" \
+	  "the first run on a machine installs Chromium, Node 24 and code-server under ~/.cache/dap-threads-e2e first, 5 to 10 minutes more) =="
 	PYTHON=$(CURDIR)/$(PY) bash vscode-extension/e2e/run-e2e.sh
 
 bench: setup

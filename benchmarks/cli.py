@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import attach, common, footprint, latency, pause, report, stacks, storm
+from . import attach, common, footprint, latency, observe, pause, report, stacks, storm, syscalls
 from .common import Scratch, Spinners, log
 from .dap import lldb_dap
 
-SUITES = ("storm", "storms", "parallel", "latency", "attach", "pause", "footprint", "stacks")
+SUITES = ("storm", "storms", "parallel", "latency", "attach", "pause", "footprint", "stacks", "observe", "syscalls")
 
 #: The storm sizes beyond the main one (issue 13), with the contestants worth their time there.
 _STORM_SIZES = ["untraced", "min_c", "dap_launch", "dap_run", "gdb", "lldb_dap"]
@@ -44,6 +44,15 @@ PLANS: dict[str, dict[str, Any]] = {
         },
         "footprint": {"startup_rounds": 7, "lifetimes": 100_000},
         "stacks": {"sizes": [6, 1000, 10000], "rounds": 5, "tool_rounds": {6: 5, 1000: 3, 10000: 1}},
+        "observe": {
+            "sizes": [1000, 10000],
+            "samples": 5,
+            "warmup": 6,
+            "events": 200_000,
+            "storm": 4000,
+            "html_threads": 20_000,
+        },
+        "syscalls": {"workloads": [(500, 4, 40), (500, 4, 0)], "rounds": 5},
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
@@ -54,6 +63,15 @@ PLANS: dict[str, dict[str, Any]] = {
         "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}, "lldb_rounds": {1000: 1}},
         "footprint": {"startup_rounds": 3, "lifetimes": 20_000},
         "stacks": {"sizes": [6, 1000], "rounds": 3, "tool_rounds": {6: 3, 1000: 1}},
+        "observe": {
+            "sizes": [1000],
+            "samples": 3,
+            "warmup": 4,
+            "events": 50_000,
+            "storm": 2000,
+            "html_threads": 20_000,
+        },
+        "syscalls": {"workloads": [(200, 4, 40), (200, 4, 0)], "rounds": 3},
     },
 }
 
@@ -185,6 +203,10 @@ def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spin
         return _pause(spinners, cfg)
     if suite == "stacks":
         return stacks.run(**cfg)
+    if suite == "observe":
+        return observe.run(spinners, scratch, **cfg)
+    if suite == "syscalls":
+        return syscalls.run(scratch, **cfg)
     return {"startup": footprint.startup(cfg["startup_rounds"]), "memory": footprint.memory(scratch, cfg["lifetimes"])}
 
 

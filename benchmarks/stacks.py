@@ -9,7 +9,15 @@ attach and all-stop, then the stacks library, as the adapter will call it):
   and an empty symbol cache, then one worker's stack: the ELF files, CFI and
   DWARF of the program and libc (libc6-dbg's debug file when installed) are
   loaded by that first request. Warm: the same stack asked again.
+- single stack, cold after preload: a new reader whose ``preload()`` (the
+  program's and libc's DWARF, which the adapter loads on a worker thread
+  while the program runs after attach) is not timed, then one worker's stack.
 - bt all: every thread's stack, with a fresh reader (cold) and again (warm).
+
+Through the adapter (a new ``python -m dap_threads`` per round, so its caches
+are cold): attach, pause, and the first ``stackTrace`` of a worker (request to
+response), with the pause sent right after the attach (the debug info still
+loading) and one second later (loaded ahead, as when a person clicks pause).
 
 Then, alternating within each round, the whole terminal command against gdb
 and eu-stack on the same process (each attaches, reads every thread, detaches;
@@ -52,7 +60,13 @@ async def _in_process(pid: int, rounds: int) -> dict[str, list[float]]:
 
     loop = asyncio.get_running_loop()
     tracer = attach(pid, reaper_for(loop), loop)
-    times: dict[str, list[float]] = {"cold_ms": [], "warm_ms": [], "all_cold_ms": [], "all_warm_ms": []}
+    times: dict[str, list[float]] = {
+        "cold_ms": [],
+        "warm_ms": [],
+        "cold_preloaded_ms": [],
+        "all_cold_ms": [],
+        "all_warm_ms": [],
+    }
     try:
         await tracer.stop_all()
         tids = sorted(tracer.threads)
@@ -67,6 +81,12 @@ async def _in_process(pid: int, rounds: int) -> dict[str, list[float]]:
                 reader.stack(worker)
                 times["warm_ms"].append((time.perf_counter() - start) * 1000)
             clear_shared_cache()
+            with StackReader(pid) as reader:
+                reader.preload()
+                start = time.perf_counter()
+                reader.stack(worker)
+                times["cold_preloaded_ms"].append((time.perf_counter() - start) * 1000)
+            clear_shared_cache()
             start = time.perf_counter()
             with StackReader(pid) as reader:
                 stacks = reader.stacks(tids)
@@ -79,6 +99,26 @@ async def _in_process(pid: int, rounds: int) -> dict[str, list[float]]:
         await tracer.detach()
     common.wait_untraced(pid)
     return times
+
+
+def _first_stack_trace(pid: int, wait_s: float) -> float:
+    """ms from a first stackTrace request to its response, in a new adapter attached ``wait_s`` before the pause."""
+    from .dap import Adapter
+
+    with Adapter() as adapter:
+        adapter.initialize()
+        adapter.attach(pid)
+        time.sleep(wait_s)
+        mark = adapter.mark()
+        adapter.request("pause", {"threadId": pid})
+        adapter.event("stopped", start=mark)
+        _, threads = adapter.request("threads")
+        worker = sorted(t["id"] for t in threads["body"]["threads"])[1]
+        start = time.monotonic_ns()
+        arrival, response = adapter.request("stackTrace", {"threadId": worker, "startFrame": 0, "levels": 20})
+        assert len(response["body"]["stackFrames"]) >= 8, response
+    common.wait_untraced(pid)
+    return (arrival - start) / 1e6
 
 
 def _timed(argv: list[str], timeout: float) -> tuple[float, int]:
@@ -115,7 +155,12 @@ def run(*, sizes: list[int], rounds: int, tool_rounds: dict[int, int]) -> dict[s
         proc = _start(max(0, n - 6))
         try:
             threads = common.task_count(proc.pid)
-            inner = asyncio.run(_in_process(proc.pid, rounds))
+            inner: dict[str, list[float]] = asyncio.run(_in_process(proc.pid, rounds))
+            if n <= 6:
+                for r in range(rounds):
+                    for wait_s in rotate([0.0, 1.0], r):
+                        key = "dap_first_preloaded_ms" if wait_s else "dap_first_at_once_ms"
+                        inner.setdefault(key, []).append(_first_stack_trace(proc.pid, wait_s))
             tools: dict[str, list[float]] = {}
             rss: list[int] = []
             contestants = _contestants(proc.pid)
@@ -134,7 +179,8 @@ def run(*, sizes: list[int], rounds: int, tool_rounds: dict[int, int]) -> dict[s
                 "cli_peak_rss_kib": max(rss) if rss else None,
             }
             log(
-                f"  stacks {threads} threads: single cold {rows[str(n)]['cold_ms']['median']:.1f} ms, "
+                f"  stacks {threads} threads: single cold {rows[str(n)]['cold_ms']['median']:.1f} ms "
+                f"({rows[str(n)]['cold_preloaded_ms']['median']:.1f} ms preloaded), "
                 f"warm {rows[str(n)]['warm_ms']['median']:.2f} ms, bt all warm "
                 f"{rows[str(n)]['all_warm_ms']['median']:.0f} ms"
             )

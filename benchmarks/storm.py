@@ -74,8 +74,10 @@ def min_tracer(work: Workload, out: Any, exit_event: bool = False) -> Result:
     return _read_elapsed(out), cpu
 
 
-def dap_launch(work: Workload, out: Any) -> Result:
-    with Adapter(python=common.PYTHON) as adapter:
+def dap_launch(work: Workload, out: Any, baseline: str | None = None) -> Result:
+    # A baseline checkout's adapter: its folder first on the path, and not this one's (-P: no cwd entry).
+    extra: dict[str, Any] = {"env": {"PYTHONPATH": baseline}, "pre_args": ["-P"]} if baseline else {}
+    with Adapter(python=common.PYTHON, **extra) as adapter:
         adapter.initialize()
         before = cpu_ns(adapter.proc.pid)
         adapter.launch(work.argv(out)[0], work.argv(out)[1:])
@@ -224,6 +226,17 @@ CONTESTANTS: dict[str, tuple[str, Runner, str | None]] = {
     "lldb_dap": ("lldb-dap launch (DAP)", lldb_launch, "lldb-dap"),
     "strace": ("strace -f", strace_f, "strace"),
 }
+
+#: BENCH_BASELINE=/path/to/another/checkout adds its adapter, launched the same way, to compare two versions
+#: of dap-threads in one run (e.g. a branch against main: the storm with every follow mode off).
+BASELINE = os.environ.get("BENCH_BASELINE")
+if BASELINE:
+    _baseline = BASELINE
+    CONTESTANTS["dap_launch_baseline"] = (
+        f"dap-threads launch ({os.path.basename(_baseline.rstrip('/'))})",
+        lambda w, o: dap_launch(w, o, baseline=_baseline),
+        None,
+    )
 
 
 def available(key: str) -> bool:

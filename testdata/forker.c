@@ -1,8 +1,14 @@
 /* forker: fork / posix_spawn / vfork from a multi-threaded process.
  *
- * usage: forker [NCHILDREN=3] [FROM=main]
+ * usage: forker [NCHILDREN=3] [FROM=main] [CHILD_MS=0] [CLONERS=0]
  *   FROM=main    the forks are done by the main thread
  *   FROM=thread  the forks are done by a non-main thread (main joins it)
+ *   CHILD_MS     each forked child sleeps this long before it prints (so a
+ *                debugger following it has time to look at it)
+ *   CLONERS      threads that keep creating (and joining) short threads
+ *                until the forks are done: forks happen while others clone
+ * Env FORKER_WAIT=1: print "forker: ready PID" and wait for a line on stdin
+ * before the first fork (for tests that attach first).
  *
  * Two idle threads are started first, so the process is multi-threaded.
  * For N = 1..NCHILDREN: fork a child that prints "child N" and _exit(N+10);
@@ -23,13 +29,33 @@
 #include "common.h"  /* first: defines _GNU_SOURCE */
 
 #include <spawn.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 
 extern char **environ;
 
 static int idle_pipe[2];
 static long nchildren;
+static long child_ms;
 static int failures;
+static atomic_int forks_done;
+
+static void *short_thread(void *arg)
+{
+    return arg;
+}
+
+/* Creates and joins threads until the forks are done. */
+static void *cloner_thread(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&forks_done)) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, short_thread, NULL) == 0)
+            pthread_join(t, NULL);
+    }
+    return NULL;
+}
 
 static void *idle_thread(void *arg)
 {
@@ -81,6 +107,11 @@ static void *run_all(void *arg)
             die_err("forker", "fork", errno);
         if (pid == 0) {
             /* Only async-signal-safe calls in the child of a threaded parent. */
+            if (child_ms > 0) {
+                struct timespec t = { child_ms / 1000, (child_ms % 1000) * 1000000L };
+                while (nanosleep(&t, &t) != 0 && errno == EINTR)
+                    ;
+            }
             char buf[64];
             int len = snprintf(buf, sizeof buf, "child %ld\n", n);
             ssize_t w = write(STDOUT_FILENO, buf, (size_t)len);
@@ -112,9 +143,11 @@ int main(int argc, char **argv)
 
     nchildren = arg_long(argc, argv, 1, 3, "NCHILDREN");
     const char *from = argc > 2 ? argv[2] : "main";
-    if (nchildren < 0 || nchildren > 245 ||
+    child_ms = arg_long(argc, argv, 3, 0, "CHILD_MS");
+    long ncloners = arg_long(argc, argv, 4, 0, "CLONERS");
+    if (nchildren < 0 || nchildren > 245 || child_ms < 0 || ncloners < 0 || ncloners > 64 ||
         (strcmp(from, "main") != 0 && strcmp(from, "thread") != 0)) {
-        fprintf(stderr, "usage: forker [NCHILDREN=3 (0..245)] [main|thread]\n");
+        fprintf(stderr, "usage: forker [NCHILDREN=3 (0..245)] [main|thread] [CHILD_MS=0] [CLONERS=0 (0..64)]\n");
         return 2;
     }
 
@@ -127,6 +160,21 @@ int main(int argc, char **argv)
             die_err("forker", "pthread_create", err);
     }
 
+    pthread_t cloners[64];
+    for (long i = 0; i < ncloners; i++) {
+        int err = pthread_create(&cloners[i], NULL, cloner_thread, NULL);
+        if (err)
+            die_err("forker", "pthread_create", err);
+    }
+
+    const char *wait = getenv("FORKER_WAIT");
+    if (wait && strcmp(wait, "1") == 0) {
+        char line[16];
+        printf("forker: ready %d\n", (int)getpid());
+        if (!fgets(line, sizeof line, stdin))
+            return 3;
+    }
+
     if (strcmp(from, "thread") == 0) {
         pthread_t t;
         int err = pthread_create(&t, NULL, run_all, NULL);
@@ -136,6 +184,10 @@ int main(int argc, char **argv)
     } else {
         run_all(NULL);
     }
+
+    atomic_store(&forks_done, 1);
+    for (long i = 0; i < ncloners; i++)
+        pthread_join(cloners[i], NULL);
 
     close(idle_pipe[1]);
     for (int i = 0; i < 2; i++)

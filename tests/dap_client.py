@@ -32,6 +32,10 @@ class DapError(AssertionError):
     pass
 
 
+class ReverseRefusal(Exception):
+    """Raised by a reverse-request handler: the client answers ``success: false`` with this message."""
+
+
 class DapClient:
     """Speaks DAP to one adapter connection; records everything it receives."""
 
@@ -45,6 +49,13 @@ class DapClient:
         self._new = threading.Condition()
         self.violations: list[str] = []
         self.eof = threading.Event()
+        #: what stopped the reader thread, if not the end of the connection: every wait re-raises it
+        self.reader_error: BaseException | None = None
+        self._closed = False
+        #: how this client answers the adapter's reverse requests (runInTerminal, ...), by command: a function
+        #: of the request returning the response body, or raising ReverseRefusal to answer success: false.
+        #: A command without one is refused, as a client without that capability would.
+        self.reverse_handlers: dict[str, Callable[[Message], Any]] = {}
         self._thread = threading.Thread(target=self._read_loop, daemon=True)
         self._thread.start()
 
@@ -67,6 +78,8 @@ class DapClient:
                     self.violations.append("a frame without Content-Length")
                     continue
                 body = self._reader.read(length)
+                if len(body) < length:
+                    return  # the adapter ended mid-frame: that is the end of the connection, not our error
                 message = json.loads(body)
                 problems = violations(message)
                 if problems:
@@ -74,12 +87,34 @@ class DapClient:
                 with self._new:
                     self.received.append(message)
                     self._new.notify_all()
-        except (OSError, ValueError):
-            pass
+                if message.get("type") == "request":
+                    # answered on another thread: a handler may take its time, the reader may not
+                    threading.Thread(target=self._answer, args=(message,), daemon=True).start()
+        except Exception as exc:
+            # Not the end of the connection (that is an empty read above): a bug here, or a schema
+            # file that cannot be read. The waiting test must fail with this, not with "closed".
+            if not self._closed:  # reading a connection we closed ourselves may fail; that is no error
+                self.reader_error = exc
         finally:
             self.eof.set()
             with self._new:
                 self._new.notify_all()
+
+    def _answer(self, request: Message) -> None:
+        command = request.get("command", "")
+        handler = self.reverse_handlers.get(command)
+        response: Message = {"type": "response", "request_seq": request.get("seq"), "command": command}
+        try:
+            if handler is None:
+                raise ReverseRefusal(f"the test client does not handle {command!r}")
+            body = handler(request)
+            response.update(success=True, **({"body": body} if body is not None else {}))
+        except ReverseRefusal as exc:
+            response.update(success=False, message=str(exc))
+        try:
+            self.send(response)
+        except (OSError, ValueError):
+            pass  # the connection is gone: nobody waits for the answer
 
     def send(self, message: Message) -> int:
         with self._lock:
@@ -123,6 +158,7 @@ class DapClient:
         with self._new:
             while True:
                 self.check_schema()
+                self.check_reader()
                 while index < len(self.received):
                     message = self.received[index]
                     index += 1
@@ -152,6 +188,17 @@ class DapClient:
     def thread_events(self, reason: str) -> list[int]:
         return [m["body"]["threadId"] for m in self.events("thread") if m["body"]["reason"] == reason]
 
+    def reverse_requests(self, command: str | None = None) -> list[Message]:
+        """Requests the adapter sent us (``runInTerminal``, ``startDebugging``), in wire order; ``reverse_handlers``
+        answers them."""
+        with self._new:
+            return [m for m in self.received if m.get("type") == "request" and command in (None, m.get("command"))]
+
+    def check_reader(self) -> None:
+        error = self.reader_error
+        if error is not None:
+            raise DapError(f"the test client's reader thread failed: {type(error).__name__}: {error}") from error
+
     def check_schema(self) -> None:
         if self.violations:
             raise SchemaViolation("adapter sent schema-invalid messages:\n" + "\n".join(self.violations))
@@ -177,6 +224,7 @@ class DapClient:
         return response
 
     def close(self) -> None:
+        self._closed = True
         self._close()
 
 

@@ -1,7 +1,8 @@
 """The official DAP JSON schema (1.71, draft-04) as an oracle for every message the adapter sends.
 
-The schema is not ours: it lives in the shared folder beside the repository
-(``../shared/dap/debugAdapterProtocol.json``), or wherever DAP_SCHEMA points.
+The schema is not ours: a copy of it, with its MIT licence notice, lives in
+``tests/dap/`` (see its README for where it comes from); DAP_SCHEMA may point at
+another copy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 import jsonschema
 
 REPO = Path(__file__).resolve().parents[1]
+IN_TREE = REPO / "tests" / "dap" / "debugAdapterProtocol.json"
+VERSION = "1.71"
+SHA256 = "ff8ae4c6cfd588a050e9346c35fd104748a27ef4518d1c3268529ca6f8ff5818"
 
 _INT_RANGES = {
     "int32": (-(2**31), 2**31 - 1),
@@ -25,14 +29,14 @@ _INT_RANGES = {
 
 
 def schema_path() -> Path:
-    candidates = [os.environ.get("DAP_SCHEMA"), REPO.parent / "shared" / "dap" / "debugAdapterProtocol.json"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FileNotFoundError(
-        "the DAP schema was not found: put debugAdapterProtocol.json at ../shared/dap/ beside the "
-        "repository, or set DAP_SCHEMA to its path"
-    )
+    override = os.environ.get("DAP_SCHEMA")
+    path = Path(override) if override else IN_TREE
+    if not path.is_file():
+        where = f"DAP_SCHEMA names {override!r}, which is not a file" if override else f"{IN_TREE} is missing"
+        raise FileNotFoundError(
+            f"the DAP schema was not found: {where}; unset DAP_SCHEMA to use the copy in tests/dap/"
+        )
+    return path
 
 
 @functools.lru_cache(maxsize=1)

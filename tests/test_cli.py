@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
 import select
 import signal
@@ -45,8 +47,10 @@ def test_run_prints_one_line_per_thread_event_and_passes_the_exit_code():
     proc = cli("run", "--", program("seed"), "20", "5", "50", "20")
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    started = re.findall(r"^\d\d:\d\d:\d\d\.\d{3} started (\d+) (\S+) \((?:created by (\d+)|main)\)$", out, re.M)
-    exited = re.findall(r"^\S+ exited  (\d+) ", out, re.M)
+    started = re.findall(
+        r"^\[dap-threads\] \d\d:\d\d:\d\d\.\d{3} started (\d+) (\S+) \((?:created by (\d+)|main)\)$", out, re.M
+    )
+    exited = re.findall(r"^\[dap-threads\] \S+ exited  (\d+) ", out, re.M)
     assert len(started) == 6 and len(exited) == 6
     printed = set(re.findall(r"thread: (\d+)", out))
     assert printed == {tid for tid, _, _ in started}
@@ -85,6 +89,23 @@ def test_ps_json_lists_traceable_processes_without_the_adapter_or_kernel_threads
         assert seed.pid in pids and proc.pid not in pids and 2 not in pids
         row = next(r for r in rows if r["pid"] == seed.pid)
         assert row["threads"] == 1 and row["name"] == "seed" and "seed 0 0 -1" in row["command"]
+        assert row["user"] == pwd.getpwuid(os.getuid()).pw_name
+        assert row["traceable"] is True and row["reason"] is None
     finally:
         seed.kill()
         seed.wait()
+
+
+def test_ps_shows_each_processes_cpu_use_over_a_short_sample():
+    idle = subprocess.Popen([program("seed"), "0", "0", "-1"], stdout=subprocess.DEVNULL)
+    busy = subprocess.Popen([program("spin"), "4", "-1"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        rows = {row["pid"]: row for row in json.loads(cli("ps", "--json").communicate(timeout=20)[0])}
+        # spin's four threads each compute a few ms, then sleep a few ms: well above 1% even on a busy machine
+        assert rows[busy.pid]["cpu"] > 1.0 and rows[idle.pid]["cpu"] == 0.0, (rows[busy.pid], rows[idle.pid])
+        assert rows[busy.pid]["threads"] == 5
+    finally:
+        for proc in (idle, busy):
+            proc.kill()
+            proc.wait()

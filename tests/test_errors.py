@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 
-import pytest
 from procs import tracer_pid
 
 
@@ -35,17 +34,6 @@ def test_attach_to_an_already_traced_process_names_the_tracer(dap, programs):
     finally:
         strace.send_signal(signal.SIGINT)
         strace.wait(10)
-
-
-def test_attach_without_permission_says_why(dap, programs):
-    if os.geteuid() != 0:
-        pytest.skip("needs root to start a process owned by another user")
-    seed = programs.start("seed", 0, 0, -1, wait_line="process:", user=65534, group=65534)
-    # Root may trace anyone: only a non-root adapter is refused; check the message builder instead.
-    from dap_threads.engine.attach import permission_message
-
-    message = permission_message(seed.pid)
-    assert "belongs to user" in message and "nobody" in message
 
 
 def test_attach_bad_arguments(dap):

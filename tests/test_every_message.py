@@ -25,7 +25,14 @@ FAILING_REQUESTS = {
     "scopes": ({"frameId": 1}, "no frame"),
     "variables": ({"variablesReference": 1}, "no variables container"),
     "disconnect": ({"terminateDebuggee": "yes"}, "boolean"),
+    "source": ({"sourceReference": 0, "source": {"path": "/etc/passwd"}}, "not named by any stack frame"),
+    "modules": ({}, "no program"),
+    "readMemory": ({"memoryReference": "main", "count": 4}, "must be an address"),
+    "disassemble": ({"memoryReference": "0x1000", "instructionCount": -1}, "instructionCount"),
     "terminate": ({}, "no program"),
+    "setExceptionBreakpoints": ({"filters": "newThread"}, "array"),
+    "exceptionInfo": ({"threadId": 1}, "no program"),
+    "evaluate": ({"expression": "print x"}, "unknown command"),
 }
 
 

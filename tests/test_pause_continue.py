@@ -71,7 +71,7 @@ def test_stack_trace_and_registers_of_a_paused_thread(dap, programs):
     dap.attach(spin.pid, stopOnAttach=True)
     dap.wait_event("stopped")
     frames = dap.ok("stackTrace", {"threadId": spin.pid})["body"]["stackFrames"]
-    assert len(frames) == 1
+    assert [f["name"] for f in frames][:3] == ["__libc_pause", "sleep_forever", "main"]
     top = frames[0]
     assert int(top["instructionPointerReference"], 16) > 0
     assert not top["name"].startswith("0x"), "the top frame should be named by an ELF symbol"

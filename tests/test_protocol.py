@@ -36,6 +36,30 @@ def test_capabilities_are_exactly_what_is_implemented(dap):
         "supportsTerminateRequest": True,
         "supportTerminateDebuggee": True,
         "supportsSingleThreadExecutionRequests": True,
+        "supportsDelayedStackTraceLoading": True,
+        "supportsModulesRequest": True,
+        "supportsReadMemoryRequest": True,
+        "supportsDisassembleRequest": True,
+        "supportsExceptionFilterOptions": True,
+        "supportsExceptionInfoRequest": True,
+        "exceptionBreakpointFilters": [
+            {
+                "filter": "newThread",
+                "label": "New thread",
+                "description": capabilities["exceptionBreakpointFilters"][0]["description"],
+                "default": False,
+                "supportsCondition": True,
+                "conditionDescription": capabilities["exceptionBreakpointFilters"][0]["conditionDescription"],
+            },
+            {
+                "filter": "syscall",
+                "label": "Syscall",
+                "description": capabilities["exceptionBreakpointFilters"][1]["description"],
+                "default": False,
+                "supportsCondition": True,
+                "conditionDescription": capabilities["exceptionBreakpointFilters"][1]["conditionDescription"],
+            },
+        ],
     }
 
 

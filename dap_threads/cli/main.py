@@ -5,7 +5,9 @@ dap-threads --listen [HOST:]PORT    serve DAP over TCP, one session per connecti
 dap-threads --listen unix:PATH      ... over a Unix socket (mode 0600)
 dap-threads watch PID               print thread events of a running process
 dap-threads run -- PROGRAM ARGS...  print thread events of a program it starts
-dap-threads ps [--json]             processes this user may trace
+   --syscalls openat,connect        ... and those calls, strace style (watch too)
+   --stop-on-new-thread[=GLOB]      ... and stop at each new thread, asking what to do (watch too)
+dap-threads ps [--json] [--all]     processes this user may trace (--all: and why not the others)
 dap-threads stacks PID [--json]     every thread's call stack, grouped (attach, stop, unwind, detach)
 """
 
@@ -15,11 +17,13 @@ import argparse
 import asyncio
 import functools
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from ..engine.sigchld import block_early
 from .access_options import add_access_options, listen_policy, say
+from .catch import CatchOptions
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -28,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dap-threads",
         description="Debug Adapter Protocol adapter that shows a Linux program's threads live (ptrace).",
+        epilog=(
+            "Without a subcommand, dap-threads is the debug adapter: it speaks DAP on stdin/stdout (what an "
+            "editor starts: VS Code, nvim-dap) or, with --listen, on a socket. At a terminal, use watch, run or ps."
+        ),
     )
     parser.add_argument("--listen", metavar="[HOST:]PORT|unix:PATH", help="serve DAP on a socket instead of stdio")
     parser.add_argument("--log-file", metavar="PATH", help="write the adapter's log here")
@@ -38,15 +46,75 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     watch = sub.add_parser("watch", help="attach to PID and print one line per thread event; Ctrl-C detaches")
     watch.add_argument("pid", type=int)
-    run = sub.add_parser("run", help="run a program and print its thread events; Ctrl-C ends it")
+    watch.add_argument("--json", action="store_true", help="one JSON object per event and line")
+    add_catch_options(watch)
+    run = sub.add_parser(
+        "run",
+        help="run a program and print its thread events; Ctrl-C reaches it as without us, twice kills it",
+        description=(
+            "Run PROGRAM under trace and print its thread events, marked [dap-threads]. The program keeps the "
+            "terminal: Ctrl-C reaches it as it would without us, and run waits for it to end; Ctrl-C again (or "
+            "a program that ignores it for --kill-after seconds) kills it with SIGKILL. run exits with the "
+            "program's status, or dies of the signal that ended it."
+        ),
+    )
+    run.add_argument("--json", action="store_true", help="one JSON object per line: events, notes and its output")
+    run.add_argument(
+        "--kill-after",
+        type=_seconds,
+        default=3.0,
+        metavar="SECONDS",
+        help="SIGKILL a program that ignores the interrupt for this long (default: 3)",
+    )
+    add_catch_options(run)
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- PROGRAM ARGS")
-    ps = sub.add_parser("ps", help="list the processes this user may trace")
-    ps.add_argument("--json", action="store_true", help="one JSON array, for editors' process pickers")
+    ps = sub.add_parser(
+        "ps", help="list the processes this user may trace, with their user and CPU%% (--all: and those not, and why)"
+    )
+    ps.add_argument(
+        "--json", action="store_true", help="one JSON array of every process, traceable or not, for process pickers"
+    )
+    ps.add_argument("--all", action="store_true", help="also list the processes you may not trace, and why")
     stacks = sub.add_parser("stacks", help="print every thread's call stack, identical stacks grouped")
     stacks.add_argument("pid", type=int)
     stacks.add_argument("--json", action="store_true", help="one JSON object: groups, frames, modules")
     stacks.add_argument("--max-frames", type=int, default=256, metavar="N", help="unwind at most N frames a thread")
     return parser
+
+
+def add_catch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--syscalls",
+        metavar="NAMES",
+        help="also print these syscalls (comma separated; * for all) with their arguments and results",
+    )
+    parser.add_argument(
+        "--stop-on-new-thread",
+        nargs="?",
+        const="*",
+        metavar="GLOB",
+        help="stop every thread when one is created (by a thread whose name matches GLOB) and ask what to do",
+    )
+
+
+def catch_options(args: argparse.Namespace) -> CatchOptions | None:
+    if args.syscalls is None and args.stop_on_new_thread is None:
+        return None
+    return CatchOptions(syscalls=args.syscalls, new_thread=args.stop_on_new_thread)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, such as 3 or 0.5")
+    return value
+
+
+class UsageError(Exception):
+    """A mistake in the command line, said in one line; exit status 2, as argparse's own."""
 
 
 def configure_logging(log_file: str | None, level: str) -> None:
@@ -57,7 +125,13 @@ def configure_logging(log_file: str | None, level: str) -> None:
     to_stderr.setFormatter(logging.Formatter("dap-threads: %(levelname)s: %(message)s"))
     root.addHandler(to_stderr)
     if log_file:
-        to_file = logging.FileHandler(log_file)
+        try:
+            to_file = logging.FileHandler(log_file)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the log file {log_file!r}: {exc.strerror}; "
+                "give --log-file a path in an existing, writable directory"
+            ) from None
         to_file.setLevel(level.upper())
         to_file.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(to_file)
@@ -70,22 +144,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     # then wakes on a signalfd (engine/sigchld.py explains why all must block it).
     block_early()
     args = build_parser().parse_args(argv)
-    configure_logging(args.log_file, args.log_level)
+    try:
+        configure_logging(args.log_file, args.log_level)
+    except UsageError as exc:
+        print(f"dap-threads: {exc}", file=sys.stderr)
+        return 2
+    catch = catch_options(args) if args.command in ("watch", "run") else None
+    problem = catch.check() if catch is not None else None
+    if problem:
+        print(f"dap-threads {args.command}: --syscalls: {problem}", file=sys.stderr)
+        return 2
     if args.command == "watch":
         from .watch import watch
 
-        return watch(args.pid)
+        return watch(args.pid, as_json=args.json, catch=catch)
     if args.command == "run":
-        from .watch import run
+        from .run import run
 
         command = list(args.argv)
         if command[:1] == ["--"]:
             command = command[1:]
-        return run(command)
+        return run(command, as_json=args.json, kill_after=args.kill_after, catch=catch)
     if args.command == "ps":
         from .ps import ps
 
-        return ps(as_json=args.json)
+        return ps(as_json=args.json, show_all=args.all)
     if args.command == "stacks":
         from .stacks import stacks
 
@@ -95,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def serve(listen: str | None, args: argparse.Namespace) -> int:
     from ..dap.server import serve_socket, serve_stdio
+    from ..dap.stdio import claim_stdio
     from ..session import Session
 
     try:
@@ -103,7 +187,16 @@ def serve(listen: str | None, args: argparse.Namespace) -> int:
             sessions = functools.partial(Session, policy=policy)
             asyncio.run(serve_socket(listen, sessions, after_listening=functools.partial(say, token_line)))
         else:
-            asyncio.run(serve_stdio(Session))
+            if os.isatty(0):
+                # A person typed `dap-threads`; an editor never gives a terminal.
+                print(
+                    "dap-threads: serving the Debug Adapter Protocol on stdin/stdout, for an editor to start. "
+                    "Ctrl-D ends it; see dap-threads --help for watch, run and ps.",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            wire = claim_stdio()
+            asyncio.run(serve_stdio(Session, wire))
     except ValueError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 2

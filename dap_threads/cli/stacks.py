@@ -17,7 +17,16 @@ from ..engine import procfs
 from ..engine.attach import attach
 from ..engine.errors import EngineError
 from ..engine.reaper import reaper_for
-from ..stacks import DEFAULT_MAX_FRAMES, Module, Stack, TopFrameReader, UnwindError, open_reader, render
+from ..stacks import (
+    DEFAULT_MAX_FRAMES,
+    Module,
+    Stack,
+    StackReader,
+    TopFrameReader,
+    UnwindError,
+    open_reader,
+    render,
+)
 
 #: How long the threads may take to reach their stop; a thread in uninterruptible
 #: sleep (D, e.g. on a hung NFS mount) only stops when its syscall returns.
@@ -27,14 +36,25 @@ STOP_TIMEOUT_S = 10.0
 async def collect(pid: int, max_frames: int, want_modules: bool) -> tuple[list[Stack], list[Module], str | None, float]:
     """(stacks, modules, notice, milliseconds the threads were held) of a process we attach to."""
     loop = asyncio.get_running_loop()
-    tracer = attach(pid, reaper_for(loop), loop)
+    # The reader needs no ptrace to start: it loads libc's and the program's debug info on a
+    # worker thread while the threads are seized and stopped (its lock keeps libdw to one thread).
+    early = _early_reader(pid)
+    preloading = loop.run_in_executor(None, early.preload) if early is not None else None
+    try:
+        tracer = attach(pid, reaper_for(loop), loop)
+    except BaseException:
+        await _finished(preloading)
+        if early is not None:
+            early.close()
+        raise
     try:
         started = time.perf_counter()
         try:
             await asyncio.wait_for(asyncio.shield(tracer.stop_all()), STOP_TIMEOUT_S)
         except TimeoutError:
             pass  # unwind the threads that did stop; the others get a label
-        with open_reader(pid) as reader:
+        with early or open_reader(pid) as reader:
+            reader.refresh()  # a library loaded meanwhile
             tids = sorted(tracer.threads, key=lambda tid: (tid != pid, tid))
             stopped = [tid for tid in tids if tracer.threads[tid].stopped]
             stacks = {s.tid: s for s in reader.stacks(stopped, max_frames)}
@@ -46,7 +66,21 @@ async def collect(pid: int, max_frames: int, want_modules: bool) -> tuple[list[S
         elapsed = (time.perf_counter() - started) * 1000
     finally:
         await tracer.detach()
+        await _finished(preloading)
     return [stacks[tid] for tid in tids], modules, notice, elapsed
+
+
+def _early_reader(pid: int) -> StackReader | TopFrameReader | None:
+    """A reader opened before the attach, or None (then the attach says what is wrong with ``pid``)."""
+    try:
+        return open_reader(pid)
+    except UnwindError:
+        return None
+
+
+async def _finished(work: asyncio.Future[None] | None) -> None:
+    if work is not None:
+        await asyncio.gather(work, return_exceptions=True)
 
 
 def _not_stopped(tid: int) -> Stack:

@@ -1,8 +1,10 @@
-"""`dap-threads watch PID` and `dap-threads run -- PROGRAM ARGS...`: thread events on a terminal.
+"""`dap-threads watch PID`: a running program's thread events on a terminal.
 
-The seed chapter's demo, on the same engine the adapter uses: one line per
-thread event as it happens. Ctrl-C detaches (watch: the program keeps
-running) or ends the program (run).
+One line per thread event as it happens, on the same engine the adapter uses.
+Ctrl-C detaches; the program keeps running as if never traced. ``--syscalls``
+and ``--stop-on-new-thread`` work as for `run` (``catch``); with --syscalls the
+children it forks from now on are traced too (``family``), and Ctrl-C lets
+every one of them go.
 """
 
 from __future__ import annotations
@@ -11,132 +13,87 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Sequence
 from typing import Any, TextIO
 
-from ..engine.attach import attach
+from ..engine.attach import PROGRESS_ABOVE_THREADS, attach
 from ..engine.errors import EngineError
-from ..engine.events import ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
-from ..engine.launch import launch
-from ..engine.names import ThreadNames
 from ..engine.reaper import reaper_for
-from ..engine.tracer import Tracer
 from ..wakeup import quiet_wakeup_fd
+from .catch import CatchOptions
+from .family import Family
+from .report import Reporter, reporter_for
 
 
-class EventPrinter:
-    """Formats engine events as terminal lines."""
+class AttachProgress:
+    """The attach to a process of more than PROGRESS_ABOVE_THREADS threads, told as it goes (as editors show it)."""
 
-    #: How often the names of live threads are read again (see _refresh_names).
-    REFRESH_SECONDS = 0.01
+    def __init__(self, reporter: Reporter, pid: int) -> None:
+        self._reporter = reporter
+        self._title = f"attaching to process {pid}"
+        self._shown = False
+        self._last = 0.0
 
-    def __init__(self, pid: int, out: TextIO) -> None:
-        self.pid = pid
-        self.out = out
-        self.names: dict[int, str] = {}
-        self._reader = ThreadNames(pid)
-        self._refreshed = 0.0
-        self._second = -1
-        self._hms = ""
-
-    def __call__(self, batch: list[Event]) -> None:
-        self._refresh_names()
-        lines = [line for line in map(self.format, batch) if line]
-        if lines:
-            self.out.write("".join(lines))
-            self.out.flush()
-
-    def _refresh_names(self) -> None:
-        # A thread usually names itself (pthread_setname_np) after it starts:
-        # look again, so that its `exited` line shows the name it had. At most
-        # every 10 ms: a storm publishes a batch every few tens of µs.
+    def __call__(self, seized: int, found: int) -> None:
         now = time.monotonic()
-        if now - self._refreshed < self.REFRESH_SECONDS or len(self.names) > 256:
-            return
-        self._refreshed = now
-        tids = list(self.names)
-        for tid, name in zip(tids, self._reader.read(tids, None)):
-            if name is not None:
-                self.names[tid] = name
+        if not self._shown:
+            if found <= PROGRESS_ABOVE_THREADS:
+                return
+            self._shown = True
+            self._reporter.progress("start", self._title, 0, found)
+        elif now - self._last >= 0.1:
+            self._reporter.progress("update", self._title, seized, found)
+        self._last = now
 
-    def _stamp(self, when: float) -> str:
-        second = int(when)
-        if second != self._second:  # strftime once a second, not once a line
-            self._second = second
-            self._hms = time.strftime("%H:%M:%S", time.localtime(when))
-        return f"{self._hms}.{int(when * 1000) % 1000:03d}"
-
-    def format(self, event: Event) -> str | None:
-        when = event.time if isinstance(event, (ThreadStarted, ThreadExited)) else time.time()
-        stamp = self._stamp(when)
-        if isinstance(event, ThreadStarted):
-            name = self._reader.read_one(event.tid) or "?"
-            self.names[event.tid] = name
-            origin = (
-                f" (created by {event.creator})"
-                if event.creator
-                else (" (main)" if event.tid == self.pid else " (existing)")
-            )
-            return f"{stamp} started {event.tid} {name}{origin}\n"
-        if isinstance(event, ThreadExited):
-            name = self.names.pop(event.tid, "") or self._reader.read_one(event.tid) or "?"
-            return f"{stamp} exited  {event.tid} {name}\n"
-        if isinstance(event, ProcessExited):
-            return f"{stamp} process {self.pid} {event.description}\n"
-        if isinstance(event, ChildDetached):
-            return f"{stamp} {event.how} child {event.pid} of {event.parent} left untraced\n"
-        return None
+    def end(self, threads: int) -> None:
+        if self._shown:
+            self._reporter.progress("end", self._title, threads, threads)
 
 
-async def _watch(pid: int | None, argv: Sequence[str], out: TextIO) -> int:
+async def _watch(pid: int, out: TextIO, as_json: bool, catch: CatchOptions | None) -> int:
     loop = asyncio.get_running_loop()
     reaper = reaper_for(loop)
-    tracer: Tracer
-    if pid is not None:
-        tracer = attach(pid, reaper, loop)
+    reporter = reporter_for(pid, out, as_json)
+    progress = AttachProgress(reporter, pid)
+    tracer = attach(pid, reaper, loop, progress)
+    progress.end(len(tracer.live_threads()))
+    detached = asyncio.Event()  # at the --stop-on-new-thread prompt
+    family = None
+    if catch is None:
+        tracer.subscribe(reporter)
     else:
-        launched = await launch(argv[0], argv[1:], cwd=None, env=None, capture_output=False, reaper=reaper, loop=loop)
-        tracer = launched.tracer
-    printer = EventPrinter(tracer.pid, out)
-    tracer.subscribe(printer)
+        family = Family(
+            tracer,
+            reaper,
+            catch,
+            lambda traced: reporter if traced == pid else reporter_for(traced, out, as_json),
+            detached.set,
+            via_seccomp=False,
+        )
     tracer.publish()
-    if pid is None:
-        tracer.resume()
     interrupted = asyncio.Event()
     loop.add_signal_handler(signal.SIGINT, interrupted.set)
     loop.add_signal_handler(signal.SIGTERM, interrupted.set)
     quiet_wakeup_fd()
-    exit_waiter = tracer.wait_exit()
+    exit_waiter = asyncio.ensure_future(family.all_ended() if family is not None else tracer.wait_exit())
     stop_waiter = asyncio.ensure_future(interrupted.wait())
-    waiters: list[asyncio.Future[Any]] = [exit_waiter, stop_waiter]
+    detach_waiter = asyncio.ensure_future(detached.wait())
+    waiters: list[asyncio.Future[Any]] = [exit_waiter, stop_waiter, detach_waiter]
     await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    if exit_waiter.done() and tracer.exit is not None:
-        stop_waiter.cancel()
-        return tracer.exit.exit_code if pid is None else 0
-    if pid is not None:
-        await tracer.detach()
-        tracer.publish()
-        out.write(f"detached from {pid}; it keeps running\n")
+    stop_waiter.cancel()
+    detach_waiter.cancel()
+    if exit_waiter.done() or detached.is_set():
         return 0
-    tracer.kill(signal.SIGKILL)
-    await exit_waiter
-    return 130
+    if family is not None:
+        await family.detach_all()
+    await tracer.detach()
+    tracer.publish()
+    reporter.note(f"detached from {pid}; it keeps running")
+    return 0
 
 
-def watch(pid: int) -> int:
+def watch(pid: int, as_json: bool = False, catch: CatchOptions | None = None) -> int:
     try:
-        return asyncio.run(_watch(pid, (), sys.stdout))
-    except EngineError as exc:
-        print(f"dap-threads: {exc}", file=sys.stderr)
-        return 1
-
-
-def run(argv: Sequence[str]) -> int:
-    if not argv:
-        print("dap-threads run: give a program to run, e.g. dap-threads run -- ./testdata/build/seed", file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(_watch(None, argv, sys.stdout))
+        return asyncio.run(_watch(pid, sys.stdout, as_json, catch))
     except EngineError as exc:
         print(f"dap-threads: {exc}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ that are None off the wire.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +49,24 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(bool, _strict(bool, "a boolean"))
     converter.register_structure_hook(float, _strict(float, "a number"))
     converter.register_structure_hook(Any, lambda value, _: value)
+    # A JSON string is iterable: without this, {"filters": "abc"} would become ["a", "b", "c"].
+    converter.register_structure_hook_func(_is_list, _strict_list(converter))
     return converter
+
+
+def _is_list(type_: Any) -> bool:
+    origin: Any = typing.get_origin(type_)
+    return origin is list
+
+
+def _strict_list(converter: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    def structure(value: Any, list_type: Any) -> Any:
+        if type(value) is not list:
+            raise TypeError(f"expected an array, got {_json_type(value)} {_preview(value)}")
+        (item_type,) = typing.get_args(list_type) or (Any,)
+        return [converter.structure(item, item_type) for item in value]
+
+    return structure
 
 
 converter = make_converter()

@@ -84,7 +84,14 @@ class Dispatcher:
                 self._context.admit(arguments)
             body = await spec.handler(self._context, arguments)
         except RequestError as exc:
-            self._error(request_seq, command, exc.message, show_user=exc.show_user)
+            self._error(
+                request_seq,
+                command,
+                exc.message,
+                show_user=exc.show_user,
+                error_id=exc.error_id,
+                variables=exc.variables,
+            )
             self._context.response_sent()
             return
         except Exception as exc:
@@ -111,6 +118,17 @@ class Dispatcher:
             self._error(request_seq, spec.command, f"{spec.command}: bad arguments: {describe_structure_error(exc)}")
             return None
 
-    def _error(self, request_seq: int, command: str, text: str, *, show_user: bool = True) -> None:
+    def _error(
+        self,
+        request_seq: int,
+        command: str,
+        text: str,
+        *,
+        show_user: bool = True,
+        error_id: int = 1,
+        variables: dict[str, str] | None = None,
+    ) -> None:
         log.info("error response to %s: %s", command or "?", text)
-        self._protocol.send_error(request_seq, command, text, show_user=show_user)
+        self._protocol.send_error(
+            request_seq, command, text, show_user=show_user, error_id=error_id, variables=variables
+        )

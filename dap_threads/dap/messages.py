@@ -28,6 +28,12 @@ class InitializeArguments:
     clientName: str | None = None
     linesStartAt1: bool = True
     columnsStartAt1: bool = True
+    #: the client answers runInTerminal (launch with console: integratedTerminal/externalTerminal)
+    supportsRunInTerminalRequest: bool = False
+    #: the client shows progressStart/progressUpdate/progressEnd
+    supportsProgressReporting: bool = False
+    #: the client answers the ``startDebugging`` reverse request (followFork "both")
+    supportsStartDebuggingRequest: bool = False
 
 
 @attrs.define(repr=False, eq=False)
@@ -38,6 +44,12 @@ class AttachArguments:
     stopOnAttach: bool = False
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
+    #: in a child session's configuration (followFork "both"): the port of the adapter that holds the child
+    debugServer: Any = None
 
 
 @attrs.define(repr=False, eq=False)
@@ -48,8 +60,15 @@ class LaunchArguments:
     env: dict[str, str] | None = None
     stopOnEntry: bool = False
     noDebug: bool = False
+    #: where the program's stdin/stdout/stderr are: "internalConsole" (output events, no stdin),
+    #: "integratedTerminal" or "externalTerminal" (the editor's terminal, through runInTerminal)
+    console: str | None = None
     #: the adapter's token, for a client of another user (see access.policy)
     token: str | None = attrs.field(default=None, repr=False)
+    #: gdb's follow-fork-mode: "parent" (default), "child", "both" or "ask"
+    followFork: str | None = None
+    #: False: detach when the program calls execve
+    followExec: bool = True
 
 
 @attrs.define(repr=False, eq=False)
@@ -65,6 +84,42 @@ class StackTraceArguments:
     threadId: int
     startFrame: int | None = None
     levels: int | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class SourceArguments:
+    #: required by the spec, though a client that sends ``source.path`` may leave it 0
+    sourceReference: int = 0
+    source: Source | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ModulesArguments:
+    startModule: int | None = None
+    moduleCount: int | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ReadMemoryArguments:
+    memoryReference: str
+    count: int
+    offset: int | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class DisassembleArguments:
+    memoryReference: str
+    instructionCount: int
+    offset: int | None = None
+    instructionOffset: int | None = None
+    resolveSymbols: bool | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class EvaluateArguments:
+    expression: str
+    frameId: int | None = None
+    context: str | None = None
 
 
 @attrs.define(repr=False, eq=False)
@@ -92,8 +147,48 @@ class TerminateArguments:
 
 
 @attrs.define(repr=False, eq=False)
+class ExceptionFilterOptions:
+    filterId: str
+    condition: str | None = None
+    mode: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class SetExceptionBreakpointsArguments:
+    filters: list[str]
+    filterOptions: list[ExceptionFilterOptions] | None = None
+    #: honoured only with supportsExceptionOptions, which this adapter does not declare
+    exceptionOptions: Any = None
+
+
+@attrs.define(repr=False, eq=False)
+class ExceptionInfoArguments:
+    threadId: int
+
+
+@attrs.define(repr=False, eq=False)
 class NoArguments:
     pass
+
+
+# ----- reverse requests (adapter -> client) --------------------------------
+
+
+@attrs.define(repr=False, eq=False)
+class RunInTerminalRequestArguments:
+    args: list[str]
+    cwd: str
+    kind: str | None = None
+    title: str | None = None
+    env: dict[str, str | None] | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class StartDebuggingRequestArguments:
+    """The reverse request ``startDebugging``: the client starts a new session of our type."""
+
+    configuration: dict[str, Any]
+    request: str  # "launch" or "attach"
 
 
 # ----- bodies (adapter -> client) -----------------------------------------
@@ -116,6 +211,7 @@ class ThreadsResponseBody(TypedDict):
 class Source:
     name: str | None = None
     path: str | None = None
+    sourceReference: int | None = None
     presentationHint: str | None = None
 
 
@@ -166,8 +262,99 @@ class VariablesResponseBody:
 
 
 @attrs.define(repr=False, eq=False)
+class Module:
+    id: str
+    name: str
+    path: str | None = None
+    isUserCode: bool | None = None
+    symbolStatus: str | None = None
+    symbolFilePath: str | None = None
+    addressRange: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ModulesResponseBody:
+    modules: list[Module]
+    totalModules: int | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class SourceResponseBody:
+    content: str
+    mimeType: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ReadMemoryResponseBody:
+    address: str
+    unreadableBytes: int | None = None
+    data: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class DisassembledInstruction:
+    address: str
+    instruction: str
+    instructionBytes: str | None = None
+    symbol: str | None = None
+    location: Source | None = None
+    line: int | None = None
+    column: int | None = None
+    presentationHint: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class DisassembleResponseBody:
+    instructions: list[DisassembledInstruction]
+
+
+@attrs.define(repr=False, eq=False)
+class EvaluateResponseBody:
+    result: str
+    variablesReference: int  # required by the spec even when 0 (nothing to expand)
+    type: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
 class ContinueResponseBody:
     allThreadsContinued: bool | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class Breakpoint:
+    verified: bool
+    message: str | None = None
+    id: int | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class SetExceptionBreakpointsResponseBody:
+    breakpoints: list[Breakpoint]
+
+
+@attrs.define(repr=False, eq=False)
+class ExceptionBreakpointsFilter:
+    filter: str
+    label: str
+    description: str | None = None
+    default: bool | None = None
+    supportsCondition: bool | None = None
+    conditionDescription: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ExceptionDetails:
+    message: str | None = None
+    typeName: str | None = None
+    stackTrace: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ExceptionInfoResponseBody:
+    exceptionId: str
+    breakMode: str  # "never", "always", "unhandled", "userUnhandled"
+    description: str | None = None
+    details: ExceptionDetails | None = None
 
 
 # ----- event bodies ---------------------------------------------------------
@@ -185,12 +372,19 @@ class StoppedEventBody:
     threadId: int | None = None
     allThreadsStopped: bool | None = None
     description: str | None = None
+    text: str | None = None
 
 
 @attrs.define(repr=False, eq=False)
 class ContinuedEventBody:
     threadId: int
     allThreadsContinued: bool | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ModuleEventBody:
+    reason: str  # "new", "changed", "removed"
+    module: Module
 
 
 @attrs.define(repr=False, eq=False)
@@ -214,9 +408,33 @@ class ProcessEventBody:
 
 
 @attrs.define(repr=False, eq=False)
+class ProgressStartEventBody:
+    progressId: str
+    title: str
+    cancellable: bool | None = None
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ProgressUpdateEventBody:
+    progressId: str
+    message: str | None = None
+    percentage: float | None = None
+
+
+@attrs.define(repr=False, eq=False)
+class ProgressEndEventBody:
+    progressId: str
+    message: str | None = None
+
+
+@attrs.define(repr=False, eq=False)
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 
     id: int
     format: str
     showUser: bool | None = None
+    #: values for the {names} in format, and for an editor that acts on this error's id
+    variables: dict[str, str] | None = None

@@ -1,7 +1,8 @@
 """DAP messages in and out of one connection: requests to the dispatcher, responses and events with ``seq``.
 
 Frames arrive through pygls's reader loop (see ``pygls_bridge``, the only
-module that knows pygls); frames leave through :class:`FrameWriter`.
+module that knows pygls); frames leave through :class:`FrameWriter`. The
+client's responses to our own (reverse) requests go to ``reverse``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from .converter import converter as dap_converter
 from .messages import ErrorMessage
 from .pygls_bridge import FramedTransport
+from .reverse import ReverseRequests
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ _THREAD_EVENT = {
 
 
 class DAPProtocol(FramedTransport):
-    """Reads DAP requests, writes responses and events with increasing ``seq``."""
+    """Reads DAP requests, writes responses and events with increasing ``seq``; sends reverse requests."""
 
     def __init__(self, server: Any, converter: Any) -> None:
         super().__init__(server, converter)
@@ -116,6 +118,8 @@ class DAPProtocol(FramedTransport):
         self._frames: FrameWriter | None = None
         self.on_request: Callable[[dict[str, Any]], None] = lambda message: None
         self.on_message_sent: Callable[[dict[str, Any]], None] | None = None
+        #: requests we send to the client (runInTerminal, startDebugging) and their answers
+        self.reverse = ReverseRequests(self.send_reverse_request)
 
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
@@ -125,6 +129,12 @@ class DAPProtocol(FramedTransport):
         if self._frames is None:
             return contextlib.nullcontext()
         return self._frames.batch()
+
+    def flush(self) -> None:
+        """Write what is queued now, not at the end of this loop iteration: for progress events sent
+        from work that does not yield to the loop until it is done."""
+        if self._frames is not None:
+            self._frames.flush()
 
     # ----- incoming -------------------------------------------------------
 
@@ -138,7 +148,8 @@ class DAPProtocol(FramedTransport):
         if kind == "request":
             self.on_request(message)
         elif kind == "response":
-            log.debug("ignored a response (this adapter sends no reverse requests): %.200s", message)
+            if not self.reverse.on_response(message):
+                log.warning("ignored a response to no request of ours in flight: %.200s", message)
         else:
             # Without type: request we cannot tell what was meant, but a seq
             # and a command are enough to answer it, so the client is not left waiting.
@@ -169,15 +180,33 @@ class DAPProtocol(FramedTransport):
         if self.on_message_sent is not None:
             self.on_message_sent(json.loads(body))
 
+    def send_reverse_request(self, command: str, arguments: Any = None) -> int:
+        """Send a (reverse) request to the client; returns its seq. ``reverse.request`` awaits the answer."""
+        message: dict[str, Any] = {"type": "request", "command": command}
+        if arguments is not None:
+            message["arguments"] = _plain(arguments)
+        return self._send_data(message)
+
     def send_response(self, request_seq: int, command: str, body: Any = None) -> None:
         message: dict[str, Any] = {"type": "response", "request_seq": request_seq, "success": True, "command": command}
         if body is not None:
             message["body"] = _plain(body)
         self._send_data(message)
 
-    def send_error(self, request_seq: int, command: str, text: str, *, show_user: bool = True) -> None:
+    def send_error(
+        self,
+        request_seq: int,
+        command: str,
+        text: str,
+        *,
+        show_user: bool = True,
+        error_id: int = 1,
+        variables: dict[str, str] | None = None,
+    ) -> None:
         # The spec's ErrorResponse requires a body; its error.format is what
         # VS Code shows, and `message` is the short form other clients show.
+        # VS Code fills {name} in the format from variables; our texts name none, so it shows them as they are.
+        error = ErrorMessage(id=error_id, format=text, showUser=show_user, variables=variables)
         self._send_data(
             {
                 "type": "response",
@@ -185,22 +214,23 @@ class DAPProtocol(FramedTransport):
                 "success": False,
                 "command": command,
                 "message": text,
-                "body": {"error": _plain(ErrorMessage(id=1, format=text, showUser=show_user))},
+                "body": {"error": _plain(error)},
             }
         )
 
-    def _send_data(self, data: Any) -> None:
+    def _send_data(self, data: Any) -> int:
+        self._seq += 1
         if self._frames is None:
             log.error("no transport to send %.200s", data)
-            return
-        self._seq += 1
+            return self._seq
         message = {"seq": self._seq, **data}
         body = json.dumps(message, separators=(",", ":")).encode("utf-8")
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("--> %.2000s", body)
+            log.debug("--> %.2000s", json.dumps(redacted_reverse(message)) if data.get("type") == "request" else body)
         self._frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         if self.on_message_sent is not None:
             self.on_message_sent(message)
+        return self._seq
 
 
 def redacted(message: Any) -> Any:
@@ -208,6 +238,16 @@ def redacted(message: Any) -> Any:
     arguments = message.get("arguments") if isinstance(message, dict) else None
     if isinstance(arguments, dict) and "token" in arguments:
         return {**message, "arguments": {**arguments, "token": "(hidden)"}}
+    return message
+
+
+def redacted_reverse(message: dict[str, Any]) -> dict[str, Any]:
+    """A ``startDebugging`` we send, fit for a log: its configuration may carry the client's token."""
+    arguments = message.get("arguments")
+    configuration = arguments.get("configuration") if isinstance(arguments, dict) else None
+    if isinstance(configuration, dict) and "token" in configuration:
+        hidden = {**configuration, "token": "(hidden)"}
+        return {**message, "arguments": {**arguments, "configuration": hidden}}  # type: ignore[dict-item]
     return message
 
 

@@ -25,13 +25,22 @@ from ..access.peer import Peer, ourselves, peer_of
 from ..wakeup import quiet_wakeup_fd
 from .converter import make_converter
 from .dispatch import Dispatcher
-from .framing import FrameReader, stream_reader
+from .framing import FrameReader
 from .protocol import DAPProtocol, FrameWriter
 from .pygls_bridge import new_transport, read_frames
+from .stdio import open_stdio
 
 log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[DAPProtocol, asyncio.AbstractEventLoop, Peer], "SessionLike"]
+
+#: The TCP port this process serves DAP on (``--listen``), once bound; None for stdio or a Unix socket.
+_listening_port: int | None = None
+
+
+def listening_port() -> int | None:
+    """The port of this adapter's --listen TCP server, which a child debug session can connect to."""
+    return _listening_port
 
 
 class SessionLike(Protocol):
@@ -71,6 +80,7 @@ async def serve_connection(
         stop.set()
         reading.cancel()
         ended.cancel()
+        protocol.reverse.close()
         dispatcher.close()
         try:
             await session.close()
@@ -78,24 +88,20 @@ async def serve_connection(
             writer.close()
 
 
-async def serve_stdio(make_session: SessionFactory) -> None:
+async def serve_stdio(make_session: SessionFactory, wire: tuple[int, int]) -> None:
+    """Serve the client on ``wire``, the copies of stdin and stdout that ``stdio.claim_stdio`` made."""
     loop = asyncio.get_running_loop()
-    # Keep fds 0 and 1 for the wire, and point them elsewhere for everyone
-    # else: a stray print() or a C library writing to stdout would corrupt it.
-    wire_in = os.fdopen(os.dup(0), "rb", buffering=0)
-    wire_out = os.fdopen(os.dup(1), "wb", buffering=0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    reader, transport = await open_stdio(loop, wire)
+    # Keep copies of fds 0 and 1 for the wire, and point them elsewhere for
+    # everyone else: a stray print() or a C library writing to stdout would corrupt it.
+    devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
-    os.close(devnull)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-
-    reader = stream_reader(loop)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), wire_in)
-    except ValueError:  # a regular file: asyncio cannot poll it, so a thread reads it
-        _feed_from_thread(loop, reader, wire_in.fileno())
-    transport, _ = await loop.connect_write_pipe(asyncio.Protocol, wire_out)
+        os.dup2(2, 1)
+    except OSError:  # stderr is closed too
+        os.dup2(devnull, 1)
+    os.close(devnull)
+    sys.stdout = sys.stderr
     await _with_shutdown_signals(serve_connection(reader, transport, make_session))
 
 
@@ -107,17 +113,9 @@ async def serve_socket(
     ``after_listening`` runs once the socket is bound and that is said (the
     first line on stderr stays the address, which tools wait for)."""
 
-    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        # At once: a client whose socket is gone before we look is not known (and so refused).
-        peer = peer_of(writer.get_extra_info("socket"))
-        log.info("client connected: %s", peer.describe())
-        try:
-            await serve_connection(reader, writer.transport, make_session, peer)
-        except Exception:
-            log.exception("session with %s failed", peer.describe())
-        log.info("client gone: %s", peer.describe())
-
-    limit = 1 << 20
+    global _listening_port
+    on_connection = _connection_handler(make_session)
+    limit = _READ_LIMIT
     if address.startswith("unix:"):
         path = address[len("unix:") :]
         # Only this user may connect and trace through us: the socket is born
@@ -133,6 +131,7 @@ async def serve_socket(
         server = await asyncio.start_server(on_connection, host, port, limit=limit)
         bound = server.sockets[0].getsockname()
         where = f"{bound[0]}:{bound[1]}"
+        _listening_port = int(bound[1])
         if host not in ("127.0.0.1", "localhost", "::1"):
             log.warning(
                 "listening on %s, not loopback: anyone who can reach this port can trace any process you can", where
@@ -142,6 +141,39 @@ async def serve_socket(
     after_listening()
     async with server:
         await _with_shutdown_signals(server.serve_forever())
+
+
+_READ_LIMIT = 1 << 20
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+def _connection_handler(make_session: SessionFactory) -> Handler:
+    async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # At once: a client whose socket is gone before we look is not known (and so refused).
+        peer = peer_of(writer.get_extra_info("socket"))
+        log.info("client connected: %s", peer.describe())
+        try:
+            await serve_connection(reader, writer.transport, make_session, peer)
+        except Exception:
+            log.exception("session with %s failed", peer.describe())
+        log.info("client gone: %s", peer.describe())
+
+    return on_connection
+
+
+async def start_loopback_server(make_session: SessionFactory) -> tuple[asyncio.Server, int]:
+    """Serve DAP on 127.0.0.1 (a free port) beside the stdio session, on the same loop.
+
+    For child debug sessions (DAP ``startDebugging``): the client connects a
+    new session here, to the process that holds the child, so the child's
+    ptrace owner stays this process's one thread. Who may connect is the
+    sessions' own check, as for --listen (``access``).
+    """
+    server = await asyncio.start_server(_connection_handler(make_session), "127.0.0.1", 0, limit=_READ_LIMIT)
+    port = int(server.sockets[0].getsockname()[1])
+    log.info("serving child debug sessions on 127.0.0.1:%d", port)
+    return server, port
 
 
 def parse_host_port(address: str) -> tuple[str, int]:
@@ -172,15 +204,3 @@ async def _with_shutdown_signals(work: Awaitable[None]) -> None:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-
-
-def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int) -> None:
-    def pump() -> None:
-        while True:
-            data = os.read(fd, 65536)
-            if not data:
-                loop.call_soon_threadsafe(reader.feed_eof)
-                return
-            loop.call_soon_threadsafe(reader.feed_data, data)
-
-    threading.Thread(target=pump, name="stdin-reader", daemon=True).start()

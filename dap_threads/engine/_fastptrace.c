@@ -15,7 +15,10 @@
  * man 2 ptrace "Signal-delivery-stop" requires), a PTRACE_EVENT_STOP with
  * SIGTRAP (a new thread's first stop, or an interrupt that arrived after a
  * resume), or a PTRACE_EVENT_CLONE (the new tid, read with GETEVENTMSG, is
- * RUN from then on). It reports every status it did not resume, and every
+ * RUN from then on). Syscall-stops and seccomp stops (a catchpoint's) are
+ * never resumed here: Python sets no thread RUN while a catchpoint is set,
+ * and a syscall-stop left over from one goes to Python all the same.
+ * It reports every status it did not resume, and every
  * clone and exit, to Python, which keeps the thread table and builds events.
  */
 #define _GNU_SOURCE
@@ -91,6 +94,8 @@ static int resume_now(pid_t tid, int status, struct fp_record *record)
         fp_set_mode((int)child, MODE_RUN); /* a running creator's new thread runs */
         return 1;
     }
+    if (event == 0 && sig == (SIGTRAP | 0x80))
+        return 0; /* a syscall-stop (PTRACE_O_TRACESYSGOOD): a catchpoint's, Python decides */
     if (event == 0 || (event == PTRACE_EVENT_STOP && sig == SIGTRAP)) {
         ptrace(PTRACE_CONT, tid, 0, (void *)(intptr_t)(event ? 0 : sig));
         return 1;

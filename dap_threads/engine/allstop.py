@@ -9,12 +9,19 @@ Some threads never report: a leader that called pthread_exit is a zombie
 until its last thread ends, and the kernel says nothing of it meanwhile.
 While threads are awaited, a timer asks the tracer to look for such threads
 in /proc (``look_for_zombies``).
+
+Catchpoints stop the program too, and several can fire at once (two threads
+enter a caught syscall in the same microsecond, or a thread stopping for a
+pause reports a clone first). One `stopped` event is sent for the first;
+the others wait in ``pending`` and are reported, one at a time, instead of
+resuming when the user continues, as gdb reports the events it held back.
+A catch outranks a pause still being announced: its event answers the pause.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .events import AllStopped
 
@@ -39,24 +46,46 @@ class AllStop:
         self._waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._began = 0.0
+        #: catchpoint stops not reported yet (see the module's docstring)
+        self.pending: list[AllStopped] = []
 
-    def begin(self, not_stopped: list[int], announce: AllStopped | None) -> asyncio.Future[None]:
+    def begin(self, not_stopped: Iterable[int], announce: AllStopped | None) -> asyncio.Future[None]:
         """Start (or join) an all-stop; the future resolves when no thread is awaited."""
         waiter: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append(waiter)
-        if announce is not None:
-            self._announce = announce
         if self._awaiting is None:
             self._began = self._loop.time()
             self._awaiting = dict.fromkeys(not_stopped)
         else:
             self._awaiting.update(dict.fromkeys(not_stopped))
+        if announce is not None:
+            self.announce(announce)
         self._check()
         return waiter
 
     def running_for(self) -> float:
         """Seconds since the all-stop in progress began."""
         return self._loop.time() - self._began
+
+    def announce(self, stop: AllStopped) -> None:
+        """Report ``stop`` when the all-stop in progress completes, or after the stop being shown."""
+        if self._awaiting is None:
+            if stop.cause is not None:
+                self.pending.append(stop)  # already stopped and announced: reported on the next resume
+            return
+        current = self._announce
+        if current is None or (current.cause is None and stop.cause is not None):
+            self._announce = stop
+        elif stop.cause is not None:
+            self.pending.append(stop)
+
+    def next_pending(self, alive: Callable[[int], object]) -> AllStopped | None:
+        """The oldest pending catch whose thread is still alive (dropping those that are not)."""
+        while self.pending:
+            stop = self.pending.pop(0)
+            if alive(stop.tid):
+                return stop
+        return None
 
     def awaited(self) -> list[int]:
         return list(self._awaiting) if self._awaiting else []
@@ -88,6 +117,7 @@ class AllStop:
     def finish(self) -> None:
         """The process is gone: release everyone waiting, announce nothing."""
         self._announce = None
+        self.pending.clear()
         self._awaiting = {}
         self._check()
 

@@ -5,28 +5,45 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import pwd
+from collections.abc import Callable
 
 from . import procfs, ptrace
 from .errors import AttachError
 from .owner import on_ptrace_owner
+from .permission import explain
 from .reaper import Reaper
 from .tracer import BASE_OPTIONS, Tracer
 
+#: ``progress(seized, found)``: threads seized so far, of the threads found so far
+AttachProgress = Callable[[int, int], None]
+
+#: How many threads are seized between two progress reports.
+PROGRESS_EVERY = 256
+
+#: Front ends show an attach's progress for processes of more threads than this (DAP progress events,
+#: `watch`): below it the attach takes a few tens of milliseconds.
+PROGRESS_ABOVE_THREADS = 1000
+
 
 @on_ptrace_owner
-def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop) -> Tracer:
+def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop, progress: AttachProgress | None = None) -> Tracer:
     """Seize every thread of ``pid``; the program keeps running.
 
     Threads found are announced as ThreadStarted with no creator, the leader
-    first. Raises AttachError with a message that says what to do.
+    first. ``progress`` hears of every PROGRESS_EVERY threads seized, and of the
+    end (it must not wait: the attach runs on). Raises AttachError with a
+    message that says what to do.
     """
     check_attachable(pid)
     tracer = Tracer(pid, reaper, loop)
     _seize_leader(pid)
     tracer.adopt(pid, want_running=True)
-    _seize_the_rest(tracer, reaper)
+    _seize_the_rest(tracer, reaper, progress or _no_progress)
     return tracer
+
+
+def _no_progress(seized: int, found: int) -> None:
+    pass
 
 
 def check_attachable(pid: int) -> None:
@@ -72,11 +89,11 @@ def _seize_leader(pid: int) -> None:
             state = procfs.status_fields(pid).get("State", "X")
             if state.startswith(("Z", "X")):  # the kernel refuses an exited task with EPERM too
                 raise AttachError(f"process {pid} exited while dap-threads was attaching to it") from None
-            raise AttachError(permission_message(pid)) from None
+            raise explain(pid) from None
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 
 
-def _seize_the_rest(tracer: Tracer, reaper: Reaper) -> None:
+def _seize_the_rest(tracer: Tracer, reaper: Reaper, progress: AttachProgress) -> None:
     # A thread created during the scan by an already-seized thread is
     # auto-attached (PTRACE_O_TRACECLONE) and will be announced by its
     # creator's clone event; one created by a not-yet-seized thread only
@@ -86,10 +103,17 @@ def _seize_the_rest(tracer: Tracer, reaper: Reaper) -> None:
     while True:
         fresh = [tid for tid in procfs.task_ids(pid) if tid not in seen]
         if not fresh:
+            progress(len(seen), len(seen))
             return
-        seen.update(fresh)
-        for tid in _seize_each(fresh, reaper):
-            tracer.adopt(tid, want_running=True, told=reaper.fast is not None)
+        found = len(seen) + len(fresh)
+        # In chunks of PROGRESS_EVERY: one batch call each through the helper, a progress report between.
+        for start in range(0, len(fresh), PROGRESS_EVERY):
+            chunk = fresh[start : start + PROGRESS_EVERY]
+            seen.update(chunk)
+            for tid in _seize_each(chunk, reaper):
+                tracer.adopt(tid, want_running=True, told=reaper.fast is not None)
+            if len(chunk) == PROGRESS_EVERY:
+                progress(len(seen), found)
 
 
 def _seize_each(tids: list[int], reaper: Reaper) -> list[int]:
@@ -116,52 +140,3 @@ def _seize_each(tids: list[int], reaper: Reaper) -> list[int]:
     seized = [tid for tid in tids if tid not in failed]
     reaper.fast.set_running_each(seized, True)
     return seized
-
-
-def permission_message(pid: int) -> str:
-    """Why the kernel refused to let us trace ``pid``, in words a person can act on."""
-    status = procfs.status_fields(pid)
-    reasons = []
-    try:
-        owner_uid = int(status.get("Uid", "").split()[0])
-    except (IndexError, ValueError):
-        owner_uid = -1
-    me = os.geteuid()
-    if owner_uid >= 0 and owner_uid != me:
-        reasons.append(
-            f"it belongs to user {_user_name(owner_uid)} and dap-threads runs as {_user_name(me)}; "
-            f"run dap-threads as that user, or as root"
-        )
-    scope = _yama_scope()
-    if scope is not None and scope >= 1 and me != 0:
-        reasons.append(
-            f"/proc/sys/kernel/yama/ptrace_scope is {scope}, which only lets a process trace its own "
-            f"descendants; launch the program through dap-threads, run as root / with CAP_SYS_PTRACE, or "
-            f"(as root) echo 0 > /proc/sys/kernel/yama/ptrace_scope"
-        )
-    if not reasons and me == 0:
-        reasons.append(
-            "even root was refused: the process may be non-dumpable (setuid, or prctl(PR_SET_DUMPABLE, 0)) "
-            "under a security module, or this container lacks CAP_SYS_PTRACE (run it with --cap-add=SYS_PTRACE)"
-        )
-    elif not reasons:
-        reasons.append(
-            "the process may be non-dumpable (setuid or prctl(PR_SET_DUMPABLE, 0)), or dap-threads lacks "
-            "CAP_SYS_PTRACE (run it as root, or grant the capability)"
-        )
-    return f"permission denied to trace process {pid}: " + "; ".join(reasons)
-
-
-def _user_name(uid: int) -> str:
-    try:
-        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
-    except KeyError:
-        return f"uid {uid}"
-
-
-def _yama_scope() -> int | None:
-    try:
-        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None

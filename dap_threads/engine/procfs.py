@@ -43,6 +43,13 @@ def parse_status(text: str) -> dict[str, str]:
     return fields
 
 
+def signal_unheeded(pid: int, sig: int) -> bool:
+    """Whether the process ignores ``sig`` (SigIgn) or leaves it pending, blocked in every thread (ShdPnd)."""
+    fields = status_fields(pid)
+    bit = 1 << (sig - 1)
+    return any(int(fields.get(name, "0"), 16) & bit for name in ("SigIgn", "ShdPnd"))
+
+
 def thread_state(pid: int, tid: int) -> str | None:
     """The one-letter state of /proc/PID/task/TID/stat (R, S, t, Z, ...), or None."""
     try:

@@ -20,6 +20,7 @@ import os
 PTRACE_TRACEME = 0
 PTRACE_CONT = 7
 PTRACE_KILL = 8
+PTRACE_SYSCALL = 24
 PTRACE_GETREGS = 12
 PTRACE_ATTACH = 16
 PTRACE_DETACH = 17
@@ -30,6 +31,7 @@ PTRACE_GETREGSET = 0x4204
 PTRACE_SEIZE = 0x4206
 PTRACE_INTERRUPT = 0x4207
 PTRACE_LISTEN = 0x4208
+PTRACE_GET_SYSCALL_INFO = 0x420E
 
 # Options.
 PTRACE_O_TRACESYSGOOD = 0x01
@@ -39,6 +41,7 @@ PTRACE_O_TRACECLONE = 0x08
 PTRACE_O_TRACEEXEC = 0x10
 PTRACE_O_TRACEVFORKDONE = 0x20
 PTRACE_O_TRACEEXIT = 0x40
+PTRACE_O_TRACESECCOMP = 0x80
 PTRACE_O_EXITKILL = 0x100000
 
 # Events, found in (status >> 16) of a stop.
@@ -48,6 +51,7 @@ PTRACE_EVENT_CLONE = 3
 PTRACE_EVENT_EXEC = 4
 PTRACE_EVENT_VFORK_DONE = 5
 PTRACE_EVENT_EXIT = 6
+PTRACE_EVENT_SECCOMP = 7
 PTRACE_EVENT_STOP = 128
 
 NT_PRSTATUS = 1
@@ -109,6 +113,13 @@ def cont(tid: int, signal: int = 0) -> None:
         _raise(PTRACE_CONT, tid)
 
 
+def resume(request: int, tid: int, signal: int = 0) -> None:
+    """PTRACE_CONT, or PTRACE_SYSCALL (stop again at the next syscall entry or exit)."""
+    # Called for nearly every stop, as cont() is: the ctypes call inline.
+    if _ptrace(request, tid, None, signal) == -1:
+        _raise(request, tid)
+
+
 def listen(tid: int) -> None:
     """Let a thread in group-stop stay stopped but wake on SIGCONT (PTRACE_LISTEN)."""
     _call(PTRACE_LISTEN, tid, None, None)
@@ -134,6 +145,11 @@ def get_event_msg(tid: int) -> int:
     if _ptrace(PTRACE_GETEVENTMSG, tid, None, _event_msg_address) == -1:
         _raise(PTRACE_GETEVENTMSG, tid)
     return _event_msg.value
+
+
+def get_syscall_info(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:
+    """PTRACE_GET_SYSCALL_INFO (Linux 5.3) into ``buffer``; returns the size the kernel wanted to fill."""
+    return _call(PTRACE_GET_SYSCALL_INFO, tid, len(buffer), ctypes.addressof(buffer))
 
 
 def get_regset(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:

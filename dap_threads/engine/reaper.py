@@ -34,7 +34,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from ..wakeup import quiet_wakeup_fd
 from . import fastptrace, ptrace
@@ -54,10 +54,14 @@ class StatusSink(Protocol):
 
     def on_wait_status(self, tid: int, status: int) -> None: ...
 
+    def publish(self) -> None: ...
+
+
+class CloneSink(StatusSink, Protocol):
+    """A tracer whose threads the compiled helper may resume (only a Tracer tells it to: ``set_running``)."""
+
     def on_clone_resumed(self, tid: int, child: int) -> None:
         """``tid``'s PTRACE_EVENT_CLONE, already resumed by the compiled helper; ``child`` is the new tid."""
-
-    def publish(self) -> None: ...
 
 
 class StopAwaiter(StatusSink, Protocol):
@@ -260,7 +264,8 @@ class Reaper:
                 continue
             try:
                 if child >= 0:
-                    sink.on_clone_resumed(tid, child)
+                    # Only a Tracer sets threads running in the helper, so only a Tracer hears of resumed clones.
+                    cast(CloneSink, sink).on_clone_resumed(tid, child)
                 else:
                     sink.on_wait_status(tid, status)
             except Exception:  # a bug in one tracer must not stall every other tracee

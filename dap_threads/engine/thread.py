@@ -16,19 +16,44 @@ class TracedThread:
     after (see ``Tracer._deliver_then_hold``).
     """
 
-    __slots__ = ("creator", "exit_announced", "group_stop", "stopped", "tid", "want_running")
+    __slots__ = (
+        "_stopped",
+        "creator",
+        "exit_announced",
+        "group_stop",
+        "stop_serial",
+        "tid",
+        "vfork_wait",
+        "want_running",
+    )
 
     def __init__(self, tid: int, creator: int | None, want_running: bool) -> None:
         self.tid = tid
         self.creator = creator
         self.want_running = want_running
-        self.stopped = False
+        self._stopped = False
+        #: counts the thread's ptrace-stops: what was read from a stopped thread
+        #: (its stack, its registers) holds while this number stays the same
+        self.stop_serial = 0
         self.group_stop = False
         self.exit_announced = False
+        #: asleep in vfork until its child execs or exits: it cannot stop, nor run code (``vfork``)
+        self.vfork_wait = False
 
-    def leave_stop(self, signal: int = 0) -> None:
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @stopped.setter
+    def stopped(self, value: bool) -> None:
+        if value and not self._stopped:
+            self.stop_serial += 1
+        self._stopped = value
+
+    def leave_stop(self, signal: int = 0, request: int = ptrace.PTRACE_CONT) -> None:
         """Leave the ptrace-stop, delivering ``signal`` (man 2 ptrace, "Signal-delivery-stop":
-        a signal not re-injected is suppressed), or staying in a group-stop."""
+        a signal not re-injected is suppressed), or staying in a group-stop. ``request`` is
+        PTRACE_SYSCALL while a syscall catchpoint is set."""
         # try/except rather than ptrace.tracee_may_be_gone(): this runs once
         # per stop, and a context manager costs more than the ptrace call's
         # Python overhead; the meaning is the same (its death reaches us
@@ -39,7 +64,7 @@ class TracedThread:
                 # stays stopped (as it would untraced) but reports SIGCONT.
                 ptrace.listen(self.tid)
             else:
-                ptrace.cont(self.tid, signal)
+                ptrace.resume(request, self.tid, signal)
         except ProcessLookupError:
             pass
         self.stopped = False

@@ -13,6 +13,10 @@ in either order, and the new thread may even have exited before its
 creator's event is read; the reaper keeps such early statuses until the
 creator's event claims them. A thread's end is its exit status from waitpid
 (__WALL), which costs no extra stop (no PTRACE_O_TRACEEXIT).
+
+Following forks, execs, new threads and syscalls lives in modules of its own
+(``fork``, ``exec``, ``newthread``, ``syscalls.catch``, ``vfork``); the
+tracer only hands them the stops they are about.
 """
 
 from __future__ import annotations
@@ -25,14 +29,18 @@ import signal
 import time
 from collections.abc import Callable
 
-from . import procfs, ptrace
+from . import procfs, ptrace, vfork
 from .allstop import AllStop
-from .events import AllStopped, ChildDetached, Event, ProcessExited, ThreadExited, ThreadStarted
+from .events import AllStopped, Cause, Event, ProcessExited, ThreadExited, ThreadStarted
+from .exec import after_exec
+from .fork import FollowFork, ForkFollower
 from .names import ThreadNames
+from .newthread import NewThreadWatch
 from .owner import on_ptrace_owner
 from .reaper import Reaper
+from .syscalls.catch import SyscallCatch, on_seccomp_stop, on_syscall_stop
 from .thread import TracedThread
-from .waitstatus import STOP_SIGNALS, Kind, classify, exit_description
+from .waitstatus import STOP_SIGNALS, SYSCALL_TRAP, classify, exit_description
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +53,15 @@ _INTERRUPT_STOP = (ptrace.PTRACE_EVENT_STOP << 16) | (signal.SIGTRAP << 8) | 0x7
 
 #: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
 #: the kernel detaches and an attached program must keep running.
+#: PTRACE_O_TRACESYSGOOD only marks syscall-stops, which happen only while a
+#: syscall catchpoint resumes threads with PTRACE_SYSCALL: without one it
+#: costs nothing, and set once here it needs no PTRACE_SETOPTIONS per thread.
 BASE_OPTIONS = (
-    ptrace.PTRACE_O_TRACECLONE | ptrace.PTRACE_O_TRACEFORK | ptrace.PTRACE_O_TRACEVFORK | ptrace.PTRACE_O_TRACEEXEC
+    ptrace.PTRACE_O_TRACECLONE
+    | ptrace.PTRACE_O_TRACEFORK
+    | ptrace.PTRACE_O_TRACEVFORK
+    | ptrace.PTRACE_O_TRACEEXEC
+    | ptrace.PTRACE_O_TRACESYSGOOD
 )
 
 
@@ -61,7 +76,6 @@ class Tracer:
         self._loop = loop
         self._listeners: list[Listener] = []
         self._events: list[Event] = []
-        self._forked: dict[int, tuple[int, str]] = {}  # child pid -> (parent, "fork"/"vfork")
         self._exit_waiters: list[asyncio.Future[ProcessExited | None]] = []
         self._allstop = AllStop(loop, self.emit, self._look_for_zombies, self.publish)
         self.detached = False
@@ -72,11 +86,78 @@ class Tracer:
         #: of the threads it is told run (``set_running``), so every change of
         #: ``want_running`` is told to it, before anything else can happen.
         self._fast = reaper.fast
+        #: what happens to forked children (gdb's follow-fork-mode), and to the process at exec
+        self.forks = ForkFollower(self, reaper)
+        self.follow_fork = FollowFork.PARENT
+        self.follow_exec = True
+        #: catchpoints: None when not set (properties: setting one tells the helper)
+        self._new_threads: NewThreadWatch | None = None
+        #: threads that reported a vfork event and may still sleep in it (see _look_for_zombies)
+        self._vforkers: set[int] = set()
+        self._syscalls: SyscallCatch | None = None
+        #: PTRACE_SYSCALL while a syscall catchpoint is set, else PTRACE_CONT
+        self.resume_request = ptrace.PTRACE_CONT
+
+    # ----- catchpoints and the compiled helper --------------------------
+
+    @property
+    def new_threads(self) -> NewThreadWatch | None:
+        """The new-thread catchpoint, or None."""
+        return self._new_threads
+
+    @new_threads.setter
+    def new_threads(self, watch: NewThreadWatch | None) -> None:
+        self._new_threads = watch
+        self._retell_fast()
+
+    @property
+    def syscalls(self) -> SyscallCatch | None:
+        """The syscall catchpoint, or None."""
+        return self._syscalls
+
+    @syscalls.setter
+    def syscalls(self, catch: SyscallCatch | None) -> None:
+        self._syscalls = catch
+        self._retell_fast()
+
+    def _fast_runs(self) -> bool:
+        """Whether the helper may resume this process's simple stops itself.
+
+        Not while a catchpoint is set: a new-thread catchpoint decides at each
+        clone whether the new thread runs, and a syscall catchpoint resumes
+        with PTRACE_SYSCALL and must see every syscall-stop; the helper would
+        resume both with PTRACE_CONT, unseen.
+        """
+        return self._fast is not None and self._syscalls is None and self._new_threads is None
+
+    def _retell_fast(self) -> None:
+        """Tell the helper again which threads it may resume, after a catchpoint was set or cleared."""
+        if self._fast is None:
+            return
+        live = self.live_threads()
+        self._fast.set_running_each([t.tid for t in live], False)
+        if self._fast_runs():
+            self._fast.set_running_each([t.tid for t in live if t.want_running and not t.vfork_wait], True)
+
+    def left_vfork(self, thread: TracedThread) -> None:
+        """``thread`` reported a stop: it has left its vfork sleep (``vfork``).
+
+        While it slept the helper was told not to resume it, so that this
+        stop reached Python; from now on it may again.
+        """
+        thread.vfork_wait = False
+        if thread.want_running and self._fast_runs():
+            assert self._fast is not None
+            self._fast.set_running(thread.tid, True)
 
     # ----- listeners and events -------------------------------------------
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
@@ -97,7 +178,7 @@ class Tracer:
         self.threads[tid] = thread
         self._events.append(ThreadStarted(tid, creator, time.time()))
         if self._fast is not None and not told:
-            self._fast.set_running(tid, want_running)
+            self._fast.set_running(tid, want_running and self._fast_runs())
         return thread
 
     def adopt(self, tid: int, want_running: bool, *, told: bool = False) -> TracedThread:
@@ -146,10 +227,19 @@ class Tracer:
             return
         event = status >> 16
         sig = (status >> 8) & 0xFF
-        if event == 0 and not thread.want_running:  # a signal-delivery-stop of a held thread
-            self._deliver_then_hold(thread, sig)
+        if event == 0:
+            if sig == SYSCALL_TRAP:  # PTRACE_O_TRACESYSGOOD's syscall-stop (man 2 ptrace, "Syscall-stops")
+                on_syscall_stop(self, thread)
+                return
+            if not thread.want_running:  # a signal-delivery-stop of a held thread
+                self._deliver_then_hold(thread, sig)
+                return
+        elif event == ptrace.PTRACE_EVENT_SECCOMP:
+            on_seccomp_stop(self, thread)
             return
         thread.stopped = True
+        if thread.vfork_wait:
+            self.left_vfork(thread)
         if event == ptrace.PTRACE_EVENT_STOP:
             # do_jobctl_trap reports the stop signal while the group is
             # stopping or stopped, and SIGTRAP otherwise (interrupt, new thread).
@@ -163,9 +253,16 @@ class Tracer:
             elif event == ptrace.PTRACE_EVENT_EXEC:
                 self._on_exec(thread)
         if thread.want_running:
-            thread.leave_stop(sig if event == 0 else 0)
+            thread.leave_stop(sig if event == 0 else 0, self.request_for(thread))
         else:
             self._allstop.settled(tid)
+
+    def request_for(self, thread: TracedThread) -> int:
+        """How to resume ``thread``: PTRACE_SYSCALL while a catchpoint needs its next syscall-stop."""
+        catch = self._syscalls
+        if catch is not None and catch.via_seccomp and catch.open_call(thread.tid) is not None:
+            return ptrace.PTRACE_SYSCALL  # inside a call the filter caught: stop at its exit
+        return self.resume_request
 
     def _deliver_then_hold(self, thread: TracedThread, sig: int) -> None:
         # A signal reaching a thread we hold is delivered now, and the thread
@@ -181,20 +278,13 @@ class Tracer:
         thread.stopped = False
 
     def _on_unknown(self, tid: int, status: int) -> None:
-        how = self._forked.pop(tid, None)
-        if how is None:
-            log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
-            self._reaper.unregister(tid)
-            return
-        parent, kind = how
-        kind_, _ = classify(status)
-        if kind_ is not Kind.EXITED:
-            self._detach_child(tid, parent, kind)
-        else:
-            self._reaper.unregister(tid)
+        log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
+        self._reaper.unregister(tid)
 
     def _on_thread_gone(self, thread: TracedThread, status: int) -> None:
         del self.threads[thread.tid]
+        if self._vforkers:
+            self._vforkers.discard(thread.tid)
         self._reaper.unregister(thread.tid)
         if thread.tid != self.pid:
             self._announce_exit(thread)
@@ -207,7 +297,8 @@ class Tracer:
             self._reaper.unregister(other.tid)
         self.threads.clear()
         _, code = classify(status)
-        self.exit = ProcessExited(code, exit_description(status))
+        killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        self.exit = ProcessExited(code, exit_description(status), killed_by)
         self.emit(self.exit)
         self._finish()
 
@@ -226,27 +317,24 @@ class Tracer:
     def _add_clone(self, parent: TracedThread, tid: int, *, told: bool) -> None:
         if tid in self.threads:  # seized by the attach scan before this event was read
             return
+        watch = self._new_threads
+        caught = watch.check(parent.tid, tid) if watch is not None else None
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
-        self.add_thread(tid, parent.tid, parent.want_running, told=told)
+        # A caught one is held at its first instruction (the helper never
+        # resumes a clone while a new-thread catchpoint is set: see _fast_runs).
+        self.add_thread(tid, parent.tid, parent.want_running and caught is None, told=told and caught is None)
         if not parent.want_running:
             self._allstop.expect(tid)
         for early in self._reaper.claim(tid, self):
             self.on_wait_status(tid, early)
+        if caught is not None:
+            self.catch(caught)
 
     def _on_fork(self, parent: TracedThread, how: str) -> None:
-        child = ptrace.get_event_msg(parent.tid)
-        self._forked[child] = (parent.tid, how)
-        for early in self._reaper.claim(child, self):
-            self._on_unknown(child, early)
-
-    def _detach_child(self, child: int, parent: int, how: str) -> None:
-        # The child inherited our tracing; following forks is a later feature,
-        # so it is let go at its first stop and runs untraced.
-        self._reaper.unregister(child)
-        with ptrace.tracee_may_be_gone():
-            ptrace.detach(child, 0)
-        self.emit(ChildDetached(child, parent, how))
+        if how == "vfork":
+            self._vforkers.add(parent.tid)  # it may sleep in vfork when an all-stop comes: see _look_for_zombies
+        self.forks.on_fork_event(parent, how)
 
     def _on_exec(self, thread: TracedThread) -> None:
         # man 2 ptrace, "execve(2) under ptrace": every other thread is gone,
@@ -274,6 +362,7 @@ class Tracer:
             else:
                 other.stopped = False
                 other.want_running = True
+        after_exec(self, thread, former)
 
     def _finish(self) -> None:
         self.names.forget()
@@ -285,6 +374,15 @@ class Tracer:
                 waiter.set_result(self.exit)  # None after a detach: its end will not be seen
 
     # ----- all-stop -------------------------------------------------------
+
+    def settled(self, tid: int) -> None:
+        """``tid`` is held (for the modules that handle a stop themselves)."""
+        self._allstop.settled(tid)
+
+    @on_ptrace_owner
+    def catch(self, cause: Cause) -> None:
+        """A catchpoint fired at thread ``cause.tid``: stop every thread, and say why."""
+        self.stop_all(announce=AllStopped("exception", cause.tid, cause))
 
     @on_ptrace_owner
     def stop_all(self, announce: AllStopped | None = None) -> asyncio.Future[None]:
@@ -299,14 +397,16 @@ class Tracer:
         live = self.live_threads()
         for thread in live:
             thread.want_running = False
-        not_stopped = [t.tid for t in live if not t.stopped]
+        to_interrupt = [t.tid for t in live if not t.stopped]
+        # A thread asleep in vfork cannot stop until its child lets go: held already (see ``vfork``).
+        not_stopped = [t.tid for t in live if not t.stopped and not t.vfork_wait]
         if self._fast is not None:
             # Held from now on: the helper must not resume their next stops.
             self._fast.set_running_each([t.tid for t in live], False)
-            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_INTERRUPT, not_stopped))
+            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_INTERRUPT, to_interrupt))
         else:
             interrupt = ptrace.interrupt
-            for tid in not_stopped:
+            for tid in to_interrupt:
                 try:  # ptrace.tracee_may_be_gone(), spelled out: 10,000 context managers cost ~10 ms
                     interrupt(tid)
                 except ProcessLookupError:
@@ -329,7 +429,7 @@ class Tracer:
         for i in range(0, len(records), 3):
             tid, status = records[i], records[i + 1]
             thread = threads.get(tid)
-            if status == _INTERRUPT_STOP and thread is not None and not thread.want_running:
+            if status == _INTERRUPT_STOP and thread is not None and not thread.want_running and not thread.vfork_wait:
                 thread.stopped = True
                 thread.group_stop = False
                 settled.append(tid)
@@ -343,15 +443,24 @@ class Tracer:
         # empty); any other reports its exit through waitpid. Reading /proc
         # for every awaited thread cost ~15 ms per 1,000 threads on every
         # timer tick of a long all-stop, so the others are looked at only
-        # once an all-stop has waited a whole second.
+        # once an all-stop has waited a whole second. A thread that called
+        # vfork may sleep in it (it cannot stop until its child lets go): those
+        # are looked at from the first tick.
         if self._allstop.running_for() < _THOROUGH_ZOMBIE_CHECK_AFTER:
-            tids = tids & {self.pid}
+            tids = tids & ({self.pid} | self._vforkers)
         for tid in tids:
             thread = self.threads.get(tid)
-            if thread is not None and not thread.stopped and procfs.thread_state(self.pid, tid) in (None, "Z", "X"):
+            if thread is None or thread.stopped:
+                continue
+            if procfs.thread_state(self.pid, tid) in (None, "Z", "X"):
                 # It has exited but cannot be reaped yet (a zombie leader):
                 # it will never stop, and for the user it is gone.
                 self._announce_exit(thread)
+            elif vfork.waits_for_vfork(self.pid, tid):
+                thread.vfork_wait = True  # it stops when its vfork child lets go: held until then
+                self._allstop.settled(tid)
+            else:
+                self._vforkers.discard(tid)  # not (or no longer) in vfork
 
     @on_ptrace_owner
     def check_leader(self) -> None:
@@ -368,18 +477,30 @@ class Tracer:
 
     @on_ptrace_owner
     def resume(self, tid: int | None = None) -> None:
-        """Resume every thread, or only ``tid``."""
+        """Resume every thread, or only ``tid``.
+
+        A catchpoint stop held back while another was shown is reported
+        instead, and nothing resumes (the program is still stopped there).
+        """
+        if tid is None:
+            pending = self._allstop.next_pending(self.live_thread)
+            if pending is not None:
+                self.emit(pending)
+                return
         self._allstop.drop_announcement()
         self._releases += 1
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True
-        if self._fast is None:
+        if not self._fast_runs():
+            # One request per thread: PTRACE_SYSCALL for some while a syscall catchpoint is set.
             for thread in targets:
                 if thread.stopped:
-                    thread.leave_stop()
+                    thread.leave_stop(0, self.request_for(thread))
             return
-        self._fast.set_running_each([t.tid for t in targets], True)
+        assert self._fast is not None
+        # Not a thread asleep in vfork: its next stop must reach Python (``left_vfork``).
+        self._fast.set_running_each([t.tid for t in targets if not t.vfork_wait], True)
         # A held thread never owes a signal (see TracedThread): PTRACE_CONT
         # with 0 for all, in one call; a group-stop is left with PTRACE_LISTEN.
         plain = [t for t in targets if t.stopped and not t.group_stop]
@@ -406,7 +527,15 @@ class Tracer:
             return
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
-        tids, unregister = list(self.threads), self._reaper.unregister
+        self.forks.release_undecided()
+        tids, unregister = [], self._reaper.unregister
+        for thread in list(self.threads.values()):
+            unregister(thread.tid)
+            if thread.vfork_wait and not thread.stopped:
+                # Not in a ptrace-stop, so PTRACE_DETACH would fail: let it go at its stop.
+                self._reaper.register(thread.tid, vfork.DetachOnStop(self._reaper))
+                continue
+            tids.append(thread.tid)
         # A thread in group-stop stays stopped after the detach, as an
         # untraced one would.
         if self._fast is not None:
@@ -418,8 +547,6 @@ class Tracer:
                     detach(tid, 0)
                 except ProcessLookupError:
                     pass
-        for tid in tids:
-            unregister(tid)
         self.threads.clear()
         self.detached = True
         self._finish()

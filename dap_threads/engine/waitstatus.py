@@ -17,10 +17,15 @@ from . import ptrace
 # carrying one of them is a group-stop (man 2 ptrace, "Group-stop").
 STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 
+# A syscall-stop's WSTOPSIG under PTRACE_O_TRACESYSGOOD (man 2 ptrace, "Syscall-stops").
+SYSCALL_TRAP = signal.SIGTRAP | 0x80
+
 
 class Kind(enum.Enum):
     EXITED = "exited"  # the thread is gone (WIFEXITED or WIFSIGNALED)
     SIGNAL = "signal"  # signal-delivery-stop: the signal must be re-injected on resume
+    SYSCALL = "syscall"  # syscall-enter/exit-stop of PTRACE_SYSCALL (marked by PTRACE_O_TRACESYSGOOD)
+    SECCOMP = "seccomp"  # a call a seccomp filter handed to the tracer (SECCOMP_RET_TRACE)
     GROUP_STOP = "group-stop"  # SIGSTOP & co. stopped the whole process
     EVENT_STOP = "event-stop"  # PTRACE_INTERRUPT, or a new thread's first stop
     CLONE = "clone"
@@ -39,6 +44,7 @@ _EVENT_KINDS = {
     ptrace.PTRACE_EVENT_EXEC: Kind.EXEC,
     ptrace.PTRACE_EVENT_VFORK_DONE: Kind.VFORK_DONE,
     ptrace.PTRACE_EVENT_EXIT: Kind.EXIT_EVENT,
+    ptrace.PTRACE_EVENT_SECCOMP: Kind.SECCOMP,
 }
 
 
@@ -53,7 +59,7 @@ def classify(status: int) -> tuple[Kind, int]:
     sig = os.WSTOPSIG(status)
     event = status >> 16
     if event == 0:
-        return Kind.SIGNAL, sig
+        return (Kind.SYSCALL if sig == SYSCALL_TRAP else Kind.SIGNAL), sig
     if event == ptrace.PTRACE_EVENT_STOP:
         # do_jobctl_trap reports the stop signal while the group is stopping
         # or stopped, and SIGTRAP otherwise (interrupt, new thread).

@@ -3,7 +3,24 @@
 Importing the package registers every request handler (``@request``).
 """
 
-from . import execution, inspect, lifecycle, start, threads  # noqa: F401  (registers handlers)
+from . import (  # noqa: F401  (registers handlers)
+    backtrace,
+    catchpoints,
+    console,
+    disassembly,
+    execution,
+    follow_commands,
+    lifecycle,
+    memory,
+    modules,
+    registers_scope,
+    scopes,
+    sources,
+    stack_trace,
+    start,
+    syscall_scope,
+    threads,
+)
 from .session import Session
 
 __all__ = ["Session"]

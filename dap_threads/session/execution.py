@@ -22,9 +22,10 @@ async def pause(session: Session, args: m.ThreadArguments) -> None:
 async def continue_(session: Session, args: m.ThreadArguments) -> m.ContinueResponseBody:
     tracer = session.require_tracer()
     session.require_thread(args.threadId)
-    session.frames.clear()
     if args.singleThread:
+        session.forget_stop()
         tracer.resume(args.threadId)
         return m.ContinueResponseBody(allThreadsContinued=False)
+    session.resuming()
     tracer.resume()
     return m.ContinueResponseBody(allThreadsContinued=True)

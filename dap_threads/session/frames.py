@@ -17,18 +17,20 @@ class FrameRef:
 
 
 class FrameIds:
+    """Frame ids, and the variablesReference of each scope of a frame (one per scope kind)."""
+
     def __init__(self) -> None:
         self._frames: dict[int, FrameRef] = {}
         self._frame_ids: dict[FrameRef, int] = {}
-        self._registers: dict[int, int] = {}  # variablesReference -> frame id
-        self._register_refs: dict[int, int] = {}  # frame id -> variablesReference
+        self._containers: dict[int, tuple[str, int]] = {}  # variablesReference -> (scope kind, frame id)
+        self._container_refs: dict[tuple[str, int], int] = {}
         self._next = 1
 
     def clear(self) -> None:
         self._frames.clear()
         self._frame_ids.clear()
-        self._registers.clear()
-        self._register_refs.clear()
+        self._containers.clear()
+        self._container_refs.clear()
 
     def frame_id(self, tid: int, level: int) -> int:
         ref = FrameRef(tid, level)
@@ -41,16 +43,22 @@ class FrameIds:
     def frame(self, frame_id: int) -> FrameRef | None:
         return self._frames.get(frame_id)
 
-    def registers_ref(self, frame_id: int) -> int:
-        ref = self._register_refs.get(frame_id)
+    def container_ref(self, frame_id: int, kind: str) -> int:
+        """The variablesReference of the ``kind`` scope ("registers", ...) of a frame."""
+        key = (kind, frame_id)
+        ref = self._container_refs.get(key)
         if ref is None:
-            ref = self._register_refs[frame_id] = self._allocate()
-            self._registers[ref] = frame_id
+            ref = self._container_refs[key] = self._allocate()
+            self._containers[ref] = key
         return ref
 
-    def registers_frame(self, reference: int) -> FrameRef | None:
-        fid = self._registers.get(reference)
-        return self._frames.get(fid) if fid is not None else None
+    def container(self, reference: int) -> tuple[str, FrameRef] | None:
+        """(scope kind, frame) of a variablesReference, or None once it has expired."""
+        found = self._containers.get(reference)
+        if found is None:
+            return None
+        frame = self._frames.get(found[1])
+        return (found[0], frame) if frame is not None else None
 
     def _allocate(self) -> int:
         value = self._next

@@ -15,6 +15,7 @@ async def initialize(session: Session, args: m.InitializeArguments) -> dict[str,
     if session.initialized:
         raise RequestError("'initialize' was already sent in this session; send it once, first")
     session.initialized = True
+    session.client = args
     session.after_response(lambda: session.protocol.send_event("initialized"))
     # Only what a registered handler declared: nothing advertised is missing.
     return capabilities()
@@ -55,5 +56,5 @@ async def terminate(session: Session, args: m.TerminateArguments) -> None:
     tracer = session.require_tracer()
     # SIGTERM lets the program clean up; held threads are resumed so it can.
     tracer.kill(signal.SIGTERM)
-    session.frames.clear()
+    session.resuming()
     return None

@@ -11,19 +11,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from ..access.peer import Peer, ourselves
 from ..access.policy import AccessDenied, AccessPolicy, Gate
+from ..dap import messages as m
+from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine.events import AllStopped, Event, ProcessExited, ThreadExited, ThreadStarted
+from ..engine import procfs
+from ..engine.events import (
+    AllStopped,
+    ChildDetached,
+    ChildHeld,
+    Event,
+    Exec,
+    ProcessExited,
+    ThreadExited,
+    ThreadStarted,
+)
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
 from ..engine.tracer import Tracer
+from .callstacks import CallStacks
+from .catch_settings import Catchpoints
 from .events import translate
+from .follow import Following
 from .frames import FrameIds
 
 log = logging.getLogger(__name__)
@@ -52,9 +68,19 @@ class Session:
         self.tracer: Tracer | None = None
         self.launched = False
         self.frames = FrameIds()
+        self.stacks = CallStacks(protocol.send_event, loop)
+        #: what the client said of itself in ``initialize`` (its capabilities, lines and columns from 1, ...)
+        self.client: InitializeArguments = m.InitializeArguments(adapterID="")
         self.pumps: list[OutputPump] = []
         self.ended = asyncio.Event()
+        #: the token this connection's attach/launch brought, handed on to child sessions
+        self.token: str | None = None
+        self.following = Following(self)
+        self.catchpoints = Catchpoints()
+        #: the stop the client was last told of (None while running): what exceptionInfo describes
+        self.last_stop: AllStopped | None = None
         self._deferred_stops: list[AllStopped] = []
+        self._when_configured: list[Callable[[], None]] = []
         self._after_response: list[Callable[[], None]] = []
         self._terminated = False
 
@@ -66,6 +92,8 @@ class Session:
             self.gate.admit(token if isinstance(token, str) else None)
         except AccessDenied as exc:
             raise RequestError(str(exc)) from None
+        if isinstance(token, str):
+            self.token = token
 
     def after_response(self, action: Callable[[], None]) -> None:
         """Run ``action`` right after the response to the request being handled is written.
@@ -98,11 +126,56 @@ class Session:
         stops, self._deferred_stops = self._deferred_stops, []
         for stop in stops:
             self._send_stopped(stop)
+        actions, self._when_configured = self._when_configured, []
+        for action in actions:
+            action()
+
+    def when_configured(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once configurationDone is answered (now, if it was): a launched program
+        starts then, so that catchpoints set during configuration catch from its first instruction."""
+        if self.configured:
+            action()
+        else:
+            self._when_configured.append(action)
 
     def start_tracing(self, tracer: Tracer, *, launched: bool) -> None:
         self.tracer = tracer
         self.launched = launched
         tracer.subscribe(self.on_engine_events)
+        self.following.apply(tracer)
+        self.catchpoints.apply(tracer)
+        # Its modules, once the client knows the attach or launch succeeded.
+        self.after_response(lambda: self.stacks.start(tracer.pid))
+
+    def forget_stop(self) -> None:
+        """The program runs again: frame ids, variable references and stacks of this stop expire."""
+        self.frames.clear()
+        self.stacks.forget_stop()
+
+    def resuming(self) -> None:
+        """The whole program is about to run: what this stop showed expires, an "ask" stop follows the parent."""
+        self.following.before_resume()
+        self.forget_stop()
+        self.last_stop = None
+
+    def stop_program(self, tracer: Tracer, reason: str) -> None:
+        tracer.stop_all(announce=AllStopped(reason, tracer.pid))
+
+    def send_output(self, text: str, category: str = "console") -> None:
+        if not self._terminated:
+            self.protocol.send_event("output", m.OutputEventBody(output=text, category=category))
+
+    def send_process_event(self, pid: int, how: str, path: str | None = None) -> None:
+        """A `process` event: the program's path (``path``, or read from /proc now) and pid."""
+        name = path or procfs.process_name(pid) or str(pid)
+        try:
+            name = path or os.readlink(f"/proc/{pid}/exe")
+        except OSError:
+            pass
+        self.protocol.send_event(
+            "process",
+            m.ProcessEventBody(name=name, systemProcessId=pid, isLocalProcess=True, startMethod=how, pointerSize=64),
+        )
 
     @property
     def active_tracer(self) -> Tracer | None:
@@ -130,6 +203,11 @@ class Session:
                 f"no thread {tid} in process {tracer.pid} (it has exited, or never existed); "
                 f"the 'threads' request lists the live ones"
             )
+        if stopped and not thread.stopped and thread.vfork_wait:
+            raise RequestError(
+                f"thread {tid} is held asleep in vfork: the kernel keeps it in the call until its child "
+                f"execs or exits, and its registers can be read once it returns (it stops there)"
+            )
         if stopped and not thread.stopped:
             raise RequestError(
                 f"thread {tid} is running: pause it first (its state can only be read while it is stopped)"
@@ -156,7 +234,17 @@ class Session:
                         # DAP: a stop-on-attach/entry is reported after configurationDone.
                         self._deferred_stops.append(event)
                 elif isinstance(event, ProcessExited):
-                    self.loop.create_task(self._program_ended(event))
+                    self.loop.create_task(self.program_ended(event))
+                elif isinstance(event, ChildHeld):
+                    self.following.on_child_held(event)
+                elif isinstance(event, Exec):
+                    self.forget_stop()
+                    self.following.on_exec(event)
+                    if self.following.follow_exec:
+                        self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
+                elif isinstance(event, ChildDetached):
+                    # gdb's words (detach-on-fork): the child runs untraced.
+                    self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
                 else:
                     message = translate(event)
                     if message is not None:
@@ -170,10 +258,13 @@ class Session:
     def _send_stopped(self, stop: AllStopped) -> None:
         if self.tracer is None or self.tracer.exit is not None:
             return
-        self.frames.clear()
-        self._send_translated(stop)
+        self.forget_stop()
+        self.last_stop = stop
+        # DAP: a frame's moduleId names a module the client was told of; tell it first.
+        self.stacks.sync_modules()
+        self.send_translated(stop)
 
-    async def _program_ended(self, exit: ProcessExited) -> None:
+    async def program_ended(self, exit: ProcessExited) -> None:
         # Output first: `exited` and `terminated` are the session's last events.
         pending = [asyncio.ensure_future(p.closed.wait()) for p in self.pumps if not p.closed.is_set()]
         if pending:
@@ -186,11 +277,12 @@ class Session:
         if self._terminated:
             return
         self._terminated = True
+        self.stacks.close()
         if exit is not None:
-            self._send_translated(exit)
+            self.send_translated(exit)
         self.protocol.send_event("terminated")
 
-    def _send_translated(self, event: Event) -> None:
+    def send_translated(self, event: Event) -> None:
         message = translate(event)
         if message is not None:
             self.protocol.send_event(*message)
@@ -199,8 +291,10 @@ class Session:
 
     async def close(self) -> None:
         """The client is gone (or said disconnect): leave the program as the user expects."""
+        self.following.release_offered()
         tracer = self.active_tracer
         if tracer is not None:
+            tracer.forks.release_all()
             if self.launched:
                 tracer.kill()
                 try:
@@ -209,5 +303,6 @@ class Session:
                     log.error("launched program %d did not die after SIGKILL", tracer.pid)
             else:
                 await tracer.detach()
+        self.stacks.close()
         for pump in self.pumps:
             pump.close()

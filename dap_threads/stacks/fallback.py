@@ -16,7 +16,8 @@ from ..engine.registers import host_layout, read_registers
 from ..engine.symbols import locate as locate_symbol
 from ..engine.symbols import read_maps
 from .model import Frame, Module, Stack, label_frame
-from .unwind import DEFAULT_MAX_FRAMES, UnwindError
+from .symbolize import SymbolSpan
+from .unwind import DEFAULT_MAX_FRAMES, UnwindError, Walk, unreadable_stack
 
 
 class TopFrameReader:
@@ -47,15 +48,34 @@ class TopFrameReader:
             by_path[mapping.path] = Module(mapping.path, mapping.path, start, end, None, "symbols not read (no libdw)")
         return sorted(by_path.values(), key=lambda m: m.start)
 
+    def maps_changed(self) -> bool:
+        return False
+
+    def preload(self) -> None:
+        pass
+
     @on_ptrace_owner
     def stack(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Stack:
+        return self.finish(self.walk(tid, max_frames, registers))
+
+    @on_ptrace_owner
+    def walk(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Walk:
         try:
             regs = read_registers(tid)
         except OSError as exc:
             if exc.errno == errno.ESRCH:
                 raise UnwindError(f"thread {tid} has exited, or is not stopped") from None
             raise
-        pc = regs[host_layout().pc]
+        walk = Walk(tid, max_frames, tuple(regs) if registers else None)
+        walk.frames.append((regs[host_layout().pc], True, regs if registers else None))
+        walk.stopped = "only the top frame is known without libdw; " + self.notice.split("; ", 1)[-1]
+        return walk
+
+    def symbolized(self, walk: Walk) -> bool:
+        return True
+
+    def finish(self, walk: Walk) -> Stack:
+        pc, _, regs = walk.frames[0]
         where = locate_symbol(self.pid, pc)
         module = None
         if where.module:
@@ -65,10 +85,10 @@ class TopFrameReader:
             function=where.symbol,
             module=module,
             symbol_offset=where.symbol_offset if where.symbol else None,
-            registers=regs if registers else None,
+            registers=regs,
         )
-        reason = "only the top frame is known without libdw; " + self.notice.split("; ", 1)[-1]
-        return Stack(tid=tid, frames=(top, label_frame(pc, reason)), stopped=reason)
+        reason = walk.stopped or ""
+        return Stack(tid=walk.tid, frames=(top, label_frame(pc, reason)), stopped=reason)
 
     @on_ptrace_owner
     def stacks(self, tids: Iterable[int], max_frames: int = DEFAULT_MAX_FRAMES) -> list[Stack]:
@@ -77,5 +97,12 @@ class TopFrameReader:
             try:
                 found.append(self.stack(tid, max_frames))
             except UnwindError as exc:
-                found.append(Stack(tid=tid, frames=(label_frame(0, str(exc)),), stopped=str(exc)))
+                found.append(unreadable_stack(tid, str(exc)))
         return found
+
+    def symbol_at(self, address: int) -> SymbolSpan | None:
+        where = locate_symbol(self.pid, address)
+        return SymbolSpan(where.symbol, address - where.symbol_offset, 0) if where.symbol else None
+
+    def line_at(self, address: int) -> tuple[str, int, int | None] | None:
+        return None

@@ -29,6 +29,9 @@ DW_TAG_namespace = 0x39
 DW_TAG_class_type = 0x02
 DW_TAG_structure_type = 0x13
 DW_TAG_union_type = 0x17
+DW_TAG_module = 0x1E
+DW_TAG_call_site = 0x48
+DW_TAG_GNU_call_site = 0x4109
 DW_AT_name = 0x03
 DW_AT_abstract_origin = 0x31
 DW_AT_specification = 0x47
@@ -38,6 +41,11 @@ DW_AT_call_file = 0x58
 DW_AT_call_line = 0x59
 DW_AT_linkage_name = 0x6E
 DW_AT_MIPS_linkage_name = 0x2007
+DW_AT_low_pc = 0x11
+DW_AT_call_return_pc = 0x7D
+DW_AT_call_origin = 0x7F
+DW_AT_call_tail_call = 0x82
+DW_AT_GNU_tail_call = 0x2115
 
 # DWARF register numbers of the stack pointer (System V psABI register maps).
 SP_REGNO = {"x86_64": 7, "aarch64": 31}
@@ -72,6 +80,21 @@ class Dwarf_Attribute(ctypes.Structure):
         ("form", ctypes.c_uint),
         ("valp", ctypes.c_void_p),
         ("cu", ctypes.c_void_p),
+    ]
+
+
+class GElf_Shdr(ctypes.Structure):
+    _fields_ = [
+        ("sh_name", ctypes.c_uint32),
+        ("sh_type", ctypes.c_uint32),
+        ("sh_flags", ctypes.c_uint64),
+        ("sh_addr", ctypes.c_uint64),
+        ("sh_offset", ctypes.c_uint64),
+        ("sh_size", ctypes.c_uint64),
+        ("sh_link", ctypes.c_uint32),
+        ("sh_info", ctypes.c_uint32),
+        ("sh_addralign", ctypes.c_uint64),
+        ("sh_entsize", ctypes.c_uint64),
     ]
 
 
@@ -112,12 +135,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     ),
     "dwfl_module_build_id": (ctypes.c_int, [_p, _P(_p), _P(_u64)]),
     "dwfl_module_getdwarf": (_p, [_p, _P(_u64)]),
+    "dwfl_module_getelf": (_p, [_p, _P(_u64)]),
     "dwfl_module_getsymtab": (ctypes.c_int, [_p]),
     "dwfl_module_addrinfo": (ctypes.c_char_p, [_p, _u64, _P(_u64), _P(GElf_Sym), _p, _p, _P(_u64)]),
     "dwfl_module_addrdie": (_P(Dwarf_Die), [_p, _u64, _P(_u64)]),
-    "dwfl_module_getsrc": (_p, [_p, _u64]),
-    "dwfl_lineinfo": (ctypes.c_char_p, [_p, _P(_u64), _P(ctypes.c_int), _P(ctypes.c_int), _p, _p]),
-    "dwfl_line_comp_dir": (ctypes.c_char_p, [_p]),
     "dwfl_linux_proc_find_elf": (ctypes.c_int, []),  # only its address is used
     "dwfl_standard_find_debuginfo": (ctypes.c_int, []),  # only its address is used
     "dwarf_getscopes": (ctypes.c_int, [_P(Dwarf_Die), _u64, _P(_P(Dwarf_Die))]),
@@ -140,6 +161,20 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "dwarf_diecu": (_P(Dwarf_Die), [_P(Dwarf_Die), _P(Dwarf_Die), _p, _p]),
     "dwarf_offdie": (_P(Dwarf_Die), [_p, _u64, _P(Dwarf_Die)]),
     "dwarf_dieoffset": (_u64, [_P(Dwarf_Die)]),
+    "dwarf_child": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
+    "dwarf_hasattr": (ctypes.c_int, [_P(Dwarf_Die), ctypes.c_uint]),
+    "dwarf_formaddr": (ctypes.c_int, [_P(Dwarf_Attribute), _P(_u64)]),
+    "dwarf_siblingof": (ctypes.c_int, [_P(Dwarf_Die), _P(Dwarf_Die)]),
+    "dwarf_ranges": (ctypes.c_ssize_t, [_P(Dwarf_Die), ctypes.c_ssize_t, _P(_u64), _P(_u64), _P(_u64)]),
+    "dwelf_elf_gnu_debuglink": (ctypes.c_char_p, [_p, _P(ctypes.c_uint32)]),
+}
+
+# libelf (libelf.so.1, which libdw itself links): the section headers of a module's ELF file.
+_ELF_SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
+    "elf_getshdrstrndx": (ctypes.c_int, [_p, _P(ctypes.c_size_t)]),
+    "elf_nextscn": (_p, [_p, _p]),
+    "gelf_getshdr": (_P(GElf_Shdr), [_p, _P(GElf_Shdr)]),
+    "elf_strptr": (ctypes.c_char_p, [_p, ctypes.c_size_t, ctypes.c_size_t]),
 }
 
 
@@ -152,11 +187,13 @@ class Libdw:
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         self.lib = lib
-        for name, (restype, argtypes) in _SIGNATURES.items():
-            function = getattr(lib, name)
-            function.restype = restype
-            function.argtypes = argtypes
-            setattr(self, name, function)
+        libelf = ctypes.CDLL("libelf.so.1")
+        for table, library in ((_SIGNATURES, lib), (_ELF_SIGNATURES, libelf)):
+            for name, (restype, argtypes) in table.items():
+                function = getattr(library, name)
+                function.restype = restype
+                function.argtypes = argtypes
+                setattr(self, name, function)
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         self.free = libc.free
         self.free.argtypes = [ctypes.c_void_p]

@@ -60,6 +60,9 @@ class Frame:
     line: int | None = None
     column: int | None = None
     inlined: bool = False
+    #: a function that ended with a jump to the frame above it (gdb's "tail call frame"): it has no
+    #: frame of its own on the stack, so no registers; ``pc`` is just past its jump
+    tail_call: bool = False
     label: bool = False
     subtle: bool = False
     registers: dict[str, int] | None = None

@@ -8,8 +8,9 @@ path + inode + mtime: the key of the symbol cache (``symbolize``).
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
+
+import attrs
 
 from . import libdw as L
 from .model import Module
@@ -34,6 +35,8 @@ def module_pointers(dw: L.Libdw, dwfl: int) -> list[int]:
 
 def identity(dw: L.Libdw, module: int) -> tuple[str, str | None, int, int, str | None]:
     """(name, file path or None, start, end, build-id hex or None), without loading debug info."""
+    # The build-id is known once the ELF file is open (a cheap mmap, headers and notes only).
+    dw.dwfl_module_getelf(module, ctypes.byref(ctypes.c_uint64()))
     start, end = ctypes.c_uint64(), ctypes.c_uint64()
     main_file = ctypes.c_char_p()
     name = dw.dwfl_module_info(
@@ -58,50 +61,80 @@ def cache_key(path: str | None, name: str, build_id: str | None) -> str:
 
 
 def describe(dw: L.Libdw, module: int) -> Module:
-    """The Module, with its symbol status (this loads the module's debug info if not done yet)."""
+    """The Module with its symbol status, found without loading its DWARF (that costs 100 ms for libc).
+
+    The debug file is looked for where libdwfl's standard find_debuginfo
+    looks with its default path (":.debug:/usr/lib/debug"): by build-id under
+    /usr/lib/debug/.build-id, then the .gnu_debuglink name beside the file,
+    in its .debug folder, and under /usr/lib/debug.
+    """
     name, path, start, end, build_id = identity(dw, module)
-    bias = ctypes.c_uint64()
-    has_dwarf = bool(dw.dwfl_module_getdwarf(module, ctypes.byref(bias)))
-    main_file, debug_file = ctypes.c_char_p(), ctypes.c_char_p()
-    dw.dwfl_module_info(module, None, None, None, None, None, ctypes.byref(main_file), ctypes.byref(debug_file))
-    debug = debug_file.value.decode("utf-8", "replace") if debug_file.value else None
-    if debug == path:
-        debug = None
+    facts = elf_facts(dw, module)
+    debug = find_debug_file(path, build_id, facts.debuglink)
     return Module(
         name=name,
         path=path,
         start=start,
         end=end,
         build_id=build_id,
-        symbols=symbol_status(path, has_dwarf, debug),
+        symbols=symbol_status(facts, debug),
         debug_file=debug,
     )
 
 
-def symbol_status(path: str | None, has_dwarf: bool, debug_file: str | None) -> str:
+DEBUG_ROOT = "/usr/lib/debug"
+
+
+def find_debug_file(path: str | None, build_id: str | None, debuglink: str | None) -> str | None:
+    if build_id and len(build_id) > 2:
+        candidate = f"{DEBUG_ROOT}/.build-id/{build_id[:2]}/{build_id[2:]}.debug"
+        if os.path.isfile(candidate):
+            return candidate
+    if path is None or not debuglink:
+        return None
+    folder = os.path.dirname(path)
+    for directory in (folder, os.path.join(folder, ".debug"), DEBUG_ROOT + folder):
+        candidate = os.path.join(directory, debuglink)
+        if candidate != path and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def symbol_status(facts: ElfFacts, debug_file: str | None) -> str:
     """One of "debug info (build-id)", "debug info (debuglink)", "symbols loaded", "stripped"."""
-    if has_dwarf and debug_file:
+    if debug_file:
         return "debug info (build-id)" if "/.build-id/" in debug_file else "debug info (debuglink)"
-    if has_dwarf or (path is not None and _has_symtab(path, *_file_identity(path))):
+    if facts.symtab or facts.dwarf:
         return "symbols loaded"
     return "stripped"
 
 
-def _file_identity(path: str) -> tuple[int, int]:
-    try:
-        st = os.stat(path)
-        return st.st_ino, st.st_mtime_ns
-    except OSError:
-        return 0, 0
+@attrs.frozen
+class ElfFacts:
+    symtab: bool  # the full symbol table, which `strip` removes
+    dwarf: bool  # DWARF in the file itself
+    debuglink: str | None  # the .gnu_debuglink file name
 
 
-@functools.lru_cache(maxsize=256)
-def _has_symtab(path: str, _inode: int, _mtime: int) -> bool:
-    """Whether the file keeps its full symbol table (.symtab), which `strip` removes."""
-    try:
-        from elftools.elf.elffile import ELFFile
-
-        with open(path, "rb") as f:
-            return ELFFile(f).get_section_by_name(".symtab") is not None
-    except Exception:  # not ELF, unreadable: no symbols we could use
-        return False
+def elf_facts(dw: L.Libdw, module: int) -> ElfFacts:
+    """What the section headers of the module's ELF file say (libelf reads them: no DWARF is loaded)."""
+    elf = dw.dwfl_module_getelf(module, ctypes.byref(ctypes.c_uint64()))
+    if not elf:
+        return ElfFacts(False, False, None)
+    names = set()
+    index = ctypes.c_size_t()
+    if dw.elf_getshdrstrndx(elf, ctypes.byref(index)) == 0:
+        header = L.GElf_Shdr()
+        section = dw.elf_nextscn(elf, None)
+        while section:
+            if dw.gelf_getshdr(section, ctypes.byref(header)):
+                name = dw.elf_strptr(elf, index.value, header.sh_name)
+                if name:
+                    names.add(name)
+            section = dw.elf_nextscn(elf, section)
+    link = dw.dwelf_elf_gnu_debuglink(elf, ctypes.byref(ctypes.c_uint32()))
+    return ElfFacts(
+        symtab=b".symtab" in names,
+        dwarf=b".debug_info" in names,
+        debuglink=link.decode("utf-8", "replace") if link else None,
+    )

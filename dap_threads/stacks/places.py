@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Sequence
 
 from . import libdw as L
 from .demangle import demangle, drop_parameters
 from .model import Place
+from .scopes import FunctionIndex
 
 
 class PlaceReader:
@@ -28,8 +30,10 @@ class PlaceReader:
 
     def __init__(self, dw: L.Libdw) -> None:
         self._dw = dw
+        self.dw = dw
         self._units: dict[int, list[L.Dwarf_Die]] = {}  # module -> its CU DIEs (modules without .debug_aranges)
-        self._bias = ctypes.c_uint64()
+        self._indexes: dict[int, FunctionIndex] = {}  # Dwarf_CU -> its functions nested in namespaces
+        self.bias = ctypes.c_uint64()
         self._attr = L.Dwarf_Attribute()
         self._word = ctypes.c_uint64()
 
@@ -42,21 +46,52 @@ class PlaceReader:
             return None, None
         return name.decode("utf-8", "replace"), offset.value
 
+    def symbol_span(self, module: int, address: int) -> tuple[str, int, int] | None:
+        """(raw name, offset of ``address`` into it, size) of the ELF symbol containing ``address``."""
+        offset = ctypes.c_uint64()
+        sym = L.GElf_Sym()
+        name = self._dw.dwfl_module_addrinfo(module, address, ctypes.byref(offset), ctypes.byref(sym), None, None, None)
+        if not name:
+            return None
+        return name.decode("utf-8", "replace"), offset.value, sym.st_size
+
+    def line(self, module: int, address: int) -> tuple[str | None, int | None, int | None]:
+        """(file, line, column) of ``address`` from the module's line table (no inline scopes)."""
+        cu = self.unit(module, address)
+        if cu is None:
+            return None, None, None
+        return self._line_in(cu, address - self.bias.value)
+
+    def unit(self, module: int, address: int) -> ctypes._Pointer[L.Dwarf_Die] | None:
+        """The CU whose ranges hold ``address`` (and sets ``bias``), or None.
+
+        libdwfl finds a CU through .debug_aranges, and answers with the
+        nearest CU below an address that no CU holds (a crt file's _start,
+        linked after main's CU, would be given main's file and last line):
+        its answer is checked against the CU's own ranges, and without one,
+        every CU is asked.
+        """
+        dw = self._dw
+        cu: ctypes._Pointer[L.Dwarf_Die] | None = dw.dwfl_module_addrdie(module, address, ctypes.byref(self.bias))
+        if cu and dw.dwarf_haspc(cu, address - self.bias.value) == 1:
+            return cu
+        found = self._unit_by_ranges(module, address)
+        return ctypes.pointer(found) if found is not None else None
+
     def places(self, module: int, address: int) -> list[Place]:
         """Innermost first; empty when the module has no DWARF for ``address``."""
         dw = self._dw
-        cu = dw.dwfl_module_addrdie(module, address, ctypes.byref(self._bias))
-        if cu:
-            file, line, column = self._line(module, address)
-        else:
-            found = self._unit_by_ranges(module, address)
-            if found is None:
-                return []
-            cu = ctypes.pointer(found)
-            file, line, column = self._line_in(cu, address - self._bias.value)
+        cu = self.unit(module, address)
+        if cu is None:
+            return []
+        file, line, column = self._line_in(cu, address - self.bias.value)
         scopes = ctypes.POINTER(L.Dwarf_Die)()
-        count = dw.dwarf_getscopes(cu, address - self._bias.value, ctypes.byref(scopes))
+        count = dw.dwarf_getscopes(cu, address - self.bias.value, ctypes.byref(scopes))
         if count <= 0:
+            # Functions nested in namespaces (Rust) are out of dwarf_getscopes' reach.
+            nested_in_namespaces = self._functions(cu).scopes(address - self.bias.value)
+            if nested_in_namespaces:
+                return self._walk(cu, nested_in_namespaces, len(nested_in_namespaces), file, line, column)
             return [Place(None, file, line, column)] if line else []
         # dwarf_getscopes continues past an inlined call into the scopes of
         # the function's abstract (out-of-line) definition; the concrete
@@ -74,10 +109,17 @@ class PlaceReader:
         finally:
             dw.free(nested)
 
+    def _functions(self, cu: ctypes._Pointer[L.Dwarf_Die]) -> FunctionIndex:
+        key = cu.contents.cu or 0  # the Dwarf_CU: one per CU while the modules stay (Symbolizer.forget)
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = FunctionIndex(self._dw, cu)
+        return index
+
     def _walk(
         self,
         cu: ctypes._Pointer[L.Dwarf_Die],
-        scopes: ctypes._Pointer[L.Dwarf_Die],
+        scopes: ctypes._Pointer[L.Dwarf_Die] | Sequence[L.Dwarf_Die],
         count: int,
         file: str | None,
         line: int | None,
@@ -89,26 +131,14 @@ class PlaceReader:
             die = ctypes.pointer(scopes[i])
             tag = dw.dwarf_tag(die)
             if tag == L.DW_TAG_inlined_subroutine:
-                found.append(Place(self._function_name(die), file, line, column, inlined=True))
+                found.append(Place(self.function_name(die), file, line, column, inlined=True))
                 file, line, column = self._call_site(cu, die)
             elif tag == L.DW_TAG_subprogram:
-                found.append(Place(self._function_name(die), file, line, column))
+                found.append(Place(self.function_name(die), file, line, column))
                 break
         if not found and line:
             found.append(Place(None, file, line, column))
         return found
-
-    def _line(self, module: int, address: int) -> tuple[str | None, int | None, int | None]:
-        dw = self._dw
-        handle = dw.dwfl_module_getsrc(module, address)
-        if not handle:
-            return None, None, None
-        line, column = ctypes.c_int(), ctypes.c_int()
-        name = dw.dwfl_lineinfo(handle, None, ctypes.byref(line), ctypes.byref(column), None, None)
-        if not name:
-            return None, None, None
-        comp_dir = dw.dwfl_line_comp_dir(handle)
-        return _join(comp_dir, name), line.value or None, column.value or None
 
     def _unit_by_ranges(self, module: int, address: int) -> L.Dwarf_Die | None:
         """The CU holding ``address``, found by each CU's own ranges.
@@ -118,13 +148,13 @@ class PlaceReader:
         DW_AT_ranges / low_pc-high_pc is asked, as gdb does.
         """
         dw = self._dw
-        dwarf = dw.dwfl_module_getdwarf(module, ctypes.byref(self._bias))
+        dwarf = dw.dwfl_module_getdwarf(module, ctypes.byref(self.bias))
         if not dwarf:
             return None
         units = self._units.get(module)
         if units is None:
             units = self._units[module] = self._all_units(dwarf)
-        relative = address - self._bias.value
+        relative = address - self.bias.value
         for unit in units:
             if dw.dwarf_haspc(ctypes.byref(unit), relative) == 1:
                 return unit
@@ -186,7 +216,7 @@ class PlaceReader:
             return None
         return self._word.value
 
-    def _function_name(self, die: ctypes._Pointer[L.Dwarf_Die]) -> str | None:
+    def function_name(self, die: ctypes._Pointer[L.Dwarf_Die]) -> str | None:
         dw = self._dw
         for attribute in (L.DW_AT_linkage_name, L.DW_AT_MIPS_linkage_name):
             attr = dw.dwarf_attr_integrate(die, attribute, ctypes.byref(self._attr))

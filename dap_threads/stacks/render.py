@@ -52,6 +52,8 @@ def frame_line(index: int, frame: Frame) -> str:
     text = f"#{index:<3} {address} in {frame.name()}"
     if frame.inlined:
         text += " [inlined]"
+    if frame.tail_call:
+        text += " [tail call]"
     if frame.file and frame.line:
         text += f" at {frame.file}:{frame.line}"
     if frame.module is not None and frame.function:
@@ -95,6 +97,8 @@ def frame_json(frame: Frame) -> dict[str, Any]:
         out["column"] = frame.column
     if frame.inlined:
         out["inlined"] = True
+    if frame.tail_call:
+        out["tail_call"] = True
     if frame.subtle:
         out["subtle"] = True
     return out

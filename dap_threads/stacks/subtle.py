@@ -23,7 +23,8 @@ import attrs
 
 from .model import Frame
 
-SYSTEM_PREFIXES = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/", "[vdso]", "[vsyscall]")
+# libdwfl names the vDSO "[vdso: PID]".
+SYSTEM_PREFIXES = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/", "[vdso", "[vsyscall")
 
 RUNTIME_FUNCTIONS = frozenset(
     {

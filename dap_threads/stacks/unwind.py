@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import platform
-from collections.abc import Iterable
+import threading
+from collections.abc import Collection, Iterable
 
 import attrs
 
@@ -29,9 +31,9 @@ from ..engine import procfs
 from ..engine.owner import on_ptrace_owner
 from . import libdw as L
 from .model import Frame, Module, Stack, label_frame
-from .modules import describe, module_pointers
+from .modules import describe, identity, module_pointers
 from .subtle import mark_subtle
-from .symbolize import Symbolizer
+from .symbolize import Symbolizer, SymbolSpan
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +48,28 @@ FRAME_REGISTERS = {
     "aarch64": (*(f"x{i}" for i in range(31)), "sp"),
 }  # fmt: skip
 
+#: What a call preserves (System V x86_64 psABI 3.2.1; AAPCS64 6.1.1), with the stack pointer and pc:
+#: in a caller's frame, only these hold the caller's values. libdwfl carries every other register
+#: over from the callee ("same value"), which would show a callee's scratch values as the caller's.
+PRESERVED = {
+    "x86_64": frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15", "rsp", "rip"}),
+    "aarch64": frozenset({*(f"x{i}" for i in range(19, 30)), "sp"}),
+}
+
 
 class UnwindError(RuntimeError):
     """The process cannot be read (gone, not stopped, not ours); the message says which."""
 
 
-class _Walk:
-    """The raw frames of one thread, collected by libdwfl's per-frame callback."""
+class Walk:
+    """The raw frames of one thread: (pc, activation, registers) innermost first, and why the walk ended early.
 
-    def __init__(self, max_frames: int, registers: tuple[str, ...] | None) -> None:
+    Taken on the ptrace owner (``StackReader.walk``); turned into a Stack,
+    with names and lines, by ``StackReader.finish`` on any thread.
+    """
+
+    def __init__(self, tid: int, max_frames: int, registers: tuple[str, ...] | None) -> None:
+        self.tid = tid
         self.max_frames = max_frames
         self.registers = registers
         self.frames: list[tuple[int, bool, dict[str, int] | None]] = []
@@ -63,11 +78,17 @@ class _Walk:
 
 
 class StackReader:
-    """Stacks of the threads of one process, which the caller holds in ptrace-stop."""
+    """Stacks of the threads of one process, which the caller holds in ptrace-stop.
+
+    libdw is not thread-safe for one Dwfl (elfutils 0.188), so every use of
+    it holds ``_lock``: the ptrace owner walks stacks while another thread
+    may be loading debug info (``preload``) or symbolizing (``finish``).
+    """
 
     def __init__(self, pid: int, dw: L.Libdw | None = None) -> None:
         self.pid = pid
         self._dw = dw or L.load()
+        self._lock = threading.RLock()
         self._machine = platform.machine()
         self._sp_regno = L.SP_REGNO.get(self._machine, 7)
         self._callbacks = self._dw.standard_callbacks()  # libdwfl keeps a pointer to it: keep it alive
@@ -75,7 +96,7 @@ class StackReader:
         if not self._dwfl:
             raise UnwindError(f"libdw could not start: {self._dw.errmsg()}")
         self._maps: bytes | None = None
-        self._walk: _Walk | None = None
+        self._walk: Walk | None = None
         self._pc = ctypes.c_uint64()
         self._activation = ctypes.c_bool()
         self._value = ctypes.c_uint64()
@@ -91,9 +112,10 @@ class StackReader:
             raise
 
     def close(self) -> None:
-        if self._dwfl:
-            self._dw.dwfl_end(self._dwfl)
-            self._dwfl = None
+        with self._lock:
+            if self._dwfl:
+                self._dw.dwfl_end(self._dwfl)
+                self._dwfl = None
 
     def __enter__(self) -> StackReader:
         return self
@@ -101,63 +123,132 @@ class StackReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def maps_changed(self) -> bool:
+        """Whether the files mapped in /proc/PID/maps changed since the modules were read (no libdw call)."""
+        try:
+            return self._file_mappings() != self._maps
+        except UnwindError:
+            return True
+
+    def _file_mappings(self) -> bytes:
+        """The lines of /proc/PID/maps that map a file or the vDSO: what modules are made of.
+
+        Anonymous mappings (every thread's stack, the heap) come and go with
+        threads and allocations; comparing them would re-read the modules
+        (and drop the symbol caches) at every stop of a program that creates
+        threads.
+        """
+        try:
+            with open(f"/proc/{self.pid}/maps", "rb") as f:
+                lines = f.read().splitlines()
+        except OSError as exc:
+            raise UnwindError(f"cannot read the memory map of process {self.pid}: {exc.strerror}") from None
+        return b"\n".join(line for line in lines if b" /" in line or line.endswith(b"[vdso]"))
+
     def refresh(self) -> bool:
-        """Re-read the process's modules if /proc/PID/maps changed (dlopen, dlclose); True if it did.
+        """Re-read the process's modules if the files it maps changed (dlopen, dlclose); True if they did.
 
         Modules that stay are kept by libdwfl with the debug info already
         loaded; only the per-address cache is dropped.
         """
-        try:
-            with open(f"/proc/{self.pid}/maps", "rb") as f:
-                maps = f.read()
-        except OSError as exc:
-            raise UnwindError(f"cannot read the memory map of process {self.pid}: {exc.strerror}") from None
+        maps = self._file_mappings()
         if maps == self._maps:
             return False
-        self._maps = maps
-        dw = self._dw
-        dw.dwfl_report_begin(self._dwfl)
-        if dw.dwfl_linux_proc_report(self._dwfl, self.pid) != 0:
+        with self._lock:
+            self._maps = maps
+            dw = self._dw
+            dw.dwfl_report_begin(self._dwfl)
+            if dw.dwfl_linux_proc_report(self._dwfl, self.pid) != 0:
+                dw.dwfl_report_end(self._dwfl, None, None)
+                raise UnwindError(f"libdw could not read the modules of process {self.pid}: {dw.errmsg()}")
             dw.dwfl_report_end(self._dwfl, None, None)
-            raise UnwindError(f"libdw could not read the modules of process {self.pid}: {dw.errmsg()}")
-        dw.dwfl_report_end(self._dwfl, None, None)
-        self.symbolizer.forget()
-        self._stacks.clear()
+            self.symbolizer.forget()
+            self._stacks.clear()
         return True
 
     def modules(self) -> list[Module]:
-        """Every loaded ELF object, lowest address first (loads each one's debug info)."""
-        found = [describe(self._dw, pointer) for pointer in module_pointers(self._dw, self._dwfl)]
+        """Every loaded ELF object, lowest address first (their debug info is looked for, not loaded)."""
+        with self._lock:
+            found = [describe(self._dw, pointer) for pointer in module_pointers(self._dw, self._dwfl)]
         return sorted(found, key=lambda m: m.start)
+
+    def preload(self) -> None:
+        """Load the DWARF of the program and of the C library, which nearly every stack passes through.
+
+        Loading libc6-dbg's debug file costs about 100 ms (its sections are
+        compressed): done ahead, on any thread, while the program runs, the
+        first stack after a pause does not pay it. One module per hold of
+        the lock, so a walk waits for one module at most.
+        """
+        try:
+            program = os.path.realpath(f"/proc/{self.pid}/exe")
+        except OSError:
+            program = None
+        with self._lock:
+            if not self._dwfl:
+                return
+            wanted = [
+                pointer
+                for pointer in module_pointers(self._dw, self._dwfl)
+                if _worth_preloading(identity(self._dw, pointer)[1], program)
+            ]
+        bias = ctypes.c_uint64()
+        for pointer in wanted:
+            with self._lock:
+                # A refresh in between may have freed the module: load only one still there.
+                if self._dwfl and pointer in module_pointers(self._dw, self._dwfl):
+                    self._dw.dwfl_module_getdwarf(pointer, ctypes.byref(bias))
 
     @on_ptrace_owner
     def stack(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Stack:
         """The stack of ``tid`` (a thread of this process in ptrace-stop), innermost frame first."""
-        names = FRAME_REGISTERS.get(self._machine) if registers else None
-        walk = _Walk(max_frames, names)
-        self._walk = walk
-        try:
-            result = self._dw.dwfl_getthread_frames(self._dwfl, tid, self._on_frame_c, None)
-        finally:
-            self._walk = None
-        error = self._dw.errmsg() if result == -1 else None
-        if result == -1 and not walk.frames:
-            raise UnwindError(self._thread_error(tid, error))
-        stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
-        key = (tuple((pc, activation) for pc, activation, _ in walk.frames), stopped)
-        frames = None if registers else self._stacks.get(key)
-        if frames is None:
-            frames = self._frames(walk, stopped)
-            if not registers:
-                # Threads parked at the same addresses (a pool's workers) share one result.
-                if len(self._stacks) > 50_000:
-                    self._stacks.clear()
-                self._stacks[key] = frames
-        return Stack(tid=tid, frames=frames, stopped=stopped)
+        return self.finish(self.walk(tid, max_frames, registers))
 
-    def _frames(self, walk: _Walk, stopped: str | None) -> tuple[Frame, ...]:
+    @on_ptrace_owner
+    def walk(self, tid: int, max_frames: int = DEFAULT_MAX_FRAMES, registers: bool = False) -> Walk:
+        """The raw frames of ``tid`` (libdwfl reads its registers and stack with ptrace: on the owner)."""
+        names = FRAME_REGISTERS.get(self._machine) if registers else None
+        walk = Walk(tid, max_frames, names)
+        with self._lock:
+            if not self._dwfl:
+                raise UnwindError("the stack reader is closed")
+            self._walk = walk
+            try:
+                result = self._dw.dwfl_getthread_frames(self._dwfl, tid, self._on_frame_c, None)
+            finally:
+                self._walk = None
+            error = self._dw.errmsg() if result == -1 else None
+            if result == -1 and not walk.frames:
+                raise UnwindError(self._thread_error(tid, error))
+            walk.stopped = walk.stopped or (self._reason(walk.frames[-1][0], error) if error else None)
+        return walk
+
+    def symbolized(self, walk: Walk) -> bool:
+        """Whether every address of ``walk`` was symbolized before (then ``finish`` is quick)."""
+        return all(self.symbolizer.known(pc, activation) for pc, activation, _ in walk.frames)
+
+    def finish(self, walk: Walk) -> Stack:
+        """The Stack of a walk: names, lines, inline frames, subtle marks (any thread; may load debug info)."""
+        key = (tuple((pc, activation) for pc, activation, _ in walk.frames), walk.stopped)
+        with self._lock:
+            if not self._dwfl:
+                raise UnwindError("the stack reader is closed")
+            frames = None if walk.registers else self._stacks.get(key)
+            if frames is None:
+                frames = self._frames(walk, walk.stopped)
+                if not walk.registers:
+                    # Threads parked at the same addresses (a pool's workers) share one result.
+                    if len(self._stacks) > 50_000:
+                        self._stacks.clear()
+                    self._stacks[key] = frames
+        return Stack(tid=walk.tid, frames=frames, stopped=walk.stopped)
+
+    def _frames(self, walk: Walk, stopped: str | None) -> tuple[Frame, ...]:
         frames: list[Frame] = []
         for pc, activation, regs in walk.frames:
+            if frames and not activation:
+                # A function that jumped to the frame above left none of its own (stacks.tailcalls).
+                frames.extend(self.symbolizer.tail_call_frames(self.pid, pc, frames[-1]))
             expanded = self.symbolizer.frames(pc, activation)
             if regs is not None:
                 # Inline frames share their physical frame's registers.
@@ -175,8 +266,20 @@ class StackReader:
             try:
                 found.append(self.stack(tid, max_frames))
             except UnwindError as exc:
-                found.append(Stack(tid=tid, frames=(label_frame(0, str(exc)),), stopped=str(exc)))
+                found.append(unreadable_stack(tid, str(exc)))
         return found
+
+    # ----- addresses, for disassembly ---------------------------------------------------
+
+    def symbol_at(self, address: int) -> SymbolSpan | None:
+        """The ELF symbol holding ``address`` (name demangled, start, size), or None."""
+        with self._lock:
+            return self.symbolizer.symbol_at(address) if self._dwfl else None
+
+    def line_at(self, address: int) -> tuple[str, int, int | None] | None:
+        """(file, line, column) of the instruction at ``address`` from the line table, or None."""
+        with self._lock:
+            return self.symbolizer.line_at(address) if self._dwfl else None
 
     # ----- the per-frame callback ------------------------------------------------------
 
@@ -196,8 +299,13 @@ class StackReader:
                 walk.stopped = f"frame repeats (pc {pc:#x}, stack pointer {sp:#x}): the stack is corrupt"
                 return L.DWARF_CB_ABORT
             walk.seen.add((pc, sp))
-            regs = self._registers(frame, walk.registers) if walk.registers else None
             activation = self._activation.value or not walk.frames
+            regs = None
+            if walk.registers:
+                # A caller's frame (not one a signal interrupted, whose every
+                # register the kernel saved) has only what calls preserve.
+                kept = walk.registers if activation else PRESERVED.get(self._machine, ())
+                regs = self._registers(frame, walk.registers, kept)
             walk.frames.append((pc, activation, regs))
             if self.symbolizer.module_at(pc if activation else pc - 1) is None:
                 # libdwfl would go on with its frame-pointer fallback, which in
@@ -214,10 +322,10 @@ class StackReader:
                 walk.stopped = f"internal error: {exc}"
             return L.DWARF_CB_ABORT
 
-    def _registers(self, frame: int, names: tuple[str, ...]) -> dict[str, int]:
+    def _registers(self, frame: int, names: tuple[str, ...], kept: Collection[str]) -> dict[str, int]:
         found = {}
         for regno, name in enumerate(names):
-            if self._dw.dwfl_frame_reg(frame, regno, ctypes.byref(self._value)) == 0:
+            if name in kept and self._dw.dwfl_frame_reg(frame, regno, ctypes.byref(self._value)) == 0:
                 found[name] = self._value.value
         return found
 
@@ -236,6 +344,17 @@ class StackReader:
         if state != "t":
             return f"thread {tid} is running (state {state}): stop it before reading its stack"
         return f"cannot read the registers of thread {tid}: {error}"
+
+
+def unreadable_stack(tid: int, reason: str) -> Stack:
+    """The stack of a thread that could not be read: one label frame saying why."""
+    return Stack(tid=tid, frames=(label_frame(0, reason),), stopped=reason)
+
+
+def _worth_preloading(path: str | None, program: str | None) -> bool:
+    if path is None:
+        return False
+    return path == program or os.path.basename(path).startswith("libc.so")
 
 
 def _unmapped(pc: int) -> str:

@@ -197,7 +197,6 @@ JSON = st.recursive(
 UNKNOWN_COMMANDS = st.sampled_from(
     [
         "setBreakpoints",
-        "evaluate",
         "stepIn",
         "restart",
         "",
@@ -209,6 +208,9 @@ UNKNOWN_COMMANDS = st.sampled_from(
         "attach/../x",
     ]
 ) | st.text(max_size=10)
+# Memory references: plausible addresses (code, a stack, the top of memory), and malformed ones.
+ADDRESSES = st.sampled_from(["0x0", "0x10", "0x400000", "0x7fff00000000", "0xffffffffffffffff", "-1", "12", "main", ""])
+SOURCE_PATHS = st.sampled_from(["/etc/passwd", "", "/proc/self/mem"])
 # Not spin or storm: random arguments could ask for tens of thousands of threads.
 SAFE_PROGRAMS = [
     program("exitcode"),
@@ -267,6 +269,24 @@ def arguments_for(command: str, world: World):
         ),
         "threads": st.just({}),
         "configurationDone": st.just({}),
+        "evaluate": st.fixed_dictionaries(
+            {"expression": valueish(st.sampled_from(["bt", "bt all", "1 + 1", ""]) | st.text(max_size=8))},
+            optional={"frameId": WEIRD_INTS, "context": valueish(st.sampled_from(["repl", "watch", "hover"]))},
+        ),
+        "readMemory": st.fixed_dictionaries(
+            {"memoryReference": valueish(ADDRESSES), "count": WEIRD_INTS}, optional={"offset": WEIRD_INTS}
+        ),
+        "disassemble": st.fixed_dictionaries(
+            {"memoryReference": valueish(ADDRESSES), "instructionCount": WEIRD_INTS},
+            optional={"offset": WEIRD_INTS, "instructionOffset": WEIRD_INTS, "resolveSymbols": valueish(st.booleans())},
+        ),
+        "modules": st.fixed_dictionaries({}, optional={"startModule": WEIRD_INTS, "moduleCount": WEIRD_INTS}),
+        "source": st.fixed_dictionaries(
+            {"sourceReference": WEIRD_INTS},
+            optional={
+                "source": st.fixed_dictionaries({}, optional={"path": valueish(st.sampled_from(["/etc/passwd", ""]))})
+            },
+        ),
     }
     base = templates.get(command, st.dictionaries(st.text(max_size=6), JSON, max_size=3))
 
@@ -397,6 +417,11 @@ def commands_strategy(include_lifecycle: bool):
         "attach",
         "launch",
         "initialize",
+        "evaluate",
+        "readMemory",
+        "disassemble",
+        "modules",
+        "source",
     ]
     return st.sampled_from(known) | UNKNOWN_COMMANDS
 

@@ -40,6 +40,7 @@ How these fail when the promise breaks:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -166,6 +167,62 @@ def test_attach_to_another_users_process_fails_with_a_clear_message(programs, ot
         client.check_schema()
     finally:
         adapter.stop()
+
+
+def test_a_refused_attach_is_marked_for_editors_and_says_how_to_attach_as_root(programs, other_users):
+    python, directory = other_users
+    theirs = programs.start("seed", 0, 0, -1, wait_line="process:", user=TARGET_UID, group=TARGET_UID)
+    adapter = UserAdapter(ADAPTER_UID, python, directory)
+    try:
+        client = adapter.client
+        client.initialize()
+        response = client.request("attach", {"pid": theirs.pid})
+        assert response["success"] is False
+        error = response["body"]["error"]
+        # the id an editor acts on (VS Code: offer to restart the adapter as root), and what it needs to
+        assert error["id"] == 2001, error
+        variables = error["variables"]
+        assert variables["pid"] == str(theirs.pid) and variables["cause"] == "user", variables
+        assert variables["user"] == str(ADAPTER_UID), "a uid without an account is named by its number"
+        command = f"sudo {python} -m dap_threads --listen 127.0.0.1:4711 --allow-user {ADAPTER_UID}"
+        assert variables["rootCommand"] == command
+        assert f"`{command}`" in response["message"] and '"debugServer": 4711' in response["message"]
+        # any other error keeps the plain id
+        other = client.request("attach", {"pid": 4000000})
+        assert other["body"]["error"]["id"] == 1 and "variables" not in other["body"]["error"]
+        client.check_schema()
+    finally:
+        adapter.stop()
+
+
+def test_ps_marks_the_processes_its_user_may_not_trace_and_says_why(programs, other_users):
+    python, _ = other_users
+    theirs = programs.start("seed", 0, 0, -1, wait_line="process:", user=TARGET_UID, group=TARGET_UID)
+    mine = programs.start("seed", 0, 0, -1, wait_line="process:", user=ADAPTER_UID, group=ADAPTER_UID)
+    listing = subprocess.run(
+        [*as_user(ADAPTER_UID), python, "-m", "dap_threads", "ps", "--json"],
+        cwd=REPO,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = {row["pid"]: row for row in json.loads(listing.stdout)}
+    assert rows[mine.pid]["traceable"] is True and rows[mine.pid]["reason"] is None
+    assert rows[mine.pid]["user"] == str(ADAPTER_UID)
+    assert rows[theirs.pid]["traceable"] is False
+    assert rows[theirs.pid]["reason"] == f"it belongs to {TARGET_UID}: only that user or root may trace it"
+    assert rows[1]["traceable"] is False and "belongs to root" in rows[1]["reason"]
+    text = subprocess.run(
+        [*as_user(ADAPTER_UID), python, "-m", "dap_threads", "ps"],
+        cwd=REPO,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert re.search(rf"^\s*{mine.pid} ", text, re.M) and not re.search(rf"^\s*{theirs.pid} ", text, re.M)
+    assert "processes you may not trace are left out: dap-threads ps --all lists them and why" in text
 
 
 def adapter_pid(adapter: UserAdapter) -> int:

@@ -192,6 +192,9 @@ def normalize(name: str) -> str:
     leading underscores go (libc's aliases: __clone3 and clone3 are one
     address); lambdas are {lambda} whatever the tool's numbering; a frame
     without a name (our module+0xoffset, a bare address) is "??" as in gdb.
+    Rust: closures are {closure} (legacy mangling cannot number them, v0 and
+    gdb do), generic arguments go (gdb adds them from DWARF, often cut short
+    by its argument list), and an inherent impl's ``<T>::f`` is ``T::f``.
     """
     from dap_threads.stacks.demangle import drop_parameters
 
@@ -200,7 +203,26 @@ def normalize(name: str) -> str:
         return "??"
     name = re.sub(r"\{lambda\(.*?\)#\d+\}|<lambda\(.*?\)>", "{lambda}", drop_parameters(name))
     name = re.sub(r"\.abi\d$", "", name)  # Go's assembly ABI wrappers: runtime.futex.abi0 is runtime.futex
+    name = re.sub(r"\{\{closure\}\}|\{closure#\d+\}", "{closure}", name)
+    name = _without_generic_arguments(name)
+    name = re.sub(r"^<([^<> ]+)>::", r"\1::", name)
     return name.lstrip("_")
+
+
+def _without_generic_arguments(name: str) -> str:
+    """``wait<u64>``/``wait::<u64>`` are ``wait``; a list cut short (``f<a::b,``) goes; ``<T as Tr>::f`` stays."""
+    if "operator" in name:
+        return name
+    name = name.replace("::<", "<")  # Rust's turbofish (v0 demangling)
+    out, depth = [], 0
+    for i, char in enumerate(name):
+        if char == "<" and (depth or (i and (name[i - 1].isalnum() or name[i - 1] in "_}"))):
+            depth += 1
+        elif char == ">" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return "".join(out)
 
 
 def ours_as_names(report: dict[str, Any]) -> dict[int, list[str]]:

@@ -8,14 +8,17 @@ after ``normalize`` (symbol versions, parameter lists, libc's underscore
 aliases, lambda numbering) and aligned frame by frame; the agreement rate
 over every program is printed (pytest -s) and must stay high.
 
-Known differences, which count against us: gdb adds "tail call frames" it
-infers from DWARF call-site information (glibc's
-__futex_abstimed_wait_cancelable64, which jumps to its callee) and names a
-few frames from DWARF where we use the ELF symbol and back. Rust: gdb shows
-inline frames of the standard library (and generic arguments in names) that
-we do not yet find, hence the lower floor for the Rust programs (work left
-for part 2, said in the closing note). eu-stack names C++ inline frames
-without their class (``_M_run``), which counts against it, not us.
+Known differences, which count against us: gdb names a few frames from DWARF
+where we use the ELF symbol and back, and names Rust trait impls its own way
+(``{impl#23}::call_once`` for our ``<AssertUnwindSafe<F> as FnOnce<()>>::call_once``)
+and shows a few more frames of the standard library's panic machinery, hence
+the lower floor for the Rust programs. Tail-call frames (glibc's
+__futex_abstimed_wait_cancelable64, which jumps to its callee) we infer from
+DWARF call sites as gdb does (``stacks/tailcalls.py``); eu-stack shows none.
+eu-stack names C++ inline frames without their class (``_M_run``), and misses
+every Rust inline frame (libdw 0.188's dwarf_getscopes never looks inside a
+namespace, where rustc puts functions: ``stacks/scopes.py`` does), which
+counts against it, not us.
 """
 
 from __future__ import annotations
@@ -36,8 +39,12 @@ PROGRAMS = [
     ("pool-rust-v0", "pool-rust: ready"),
 ]
 
-#: The least share of frames that must agree; measured here: C 92-100%, C++ 90%, Go 89-100%, Rust ~30%.
-FLOOR = {"pool-rust": 0.25, "pool-rust-v0": 0.25}
+#: The least share of frames that must agree, per program and tool (default: 80% with gdb, 60% with
+#: eu-stack). Measured here with gdb: C 94-100%, C++ 94%, Go 89%, Rust 78-79%; eu-stack on Rust ~21%.
+FLOOR: dict[tuple[str, str], float] = {
+    **{(rust, "gdb"): 0.7 for rust in ("pool-rust", "pool-rust-v0")},
+    **{(rust, "eu-stack"): 0.15 for rust in ("pool-rust", "pool-rust-v0")},
+}
 
 #: program -> {"gdb": (agreed, compared), "eu-stack": (...)}, filled by the test, printed at the end.
 RESULTS: dict[str, dict[str, tuple[int, int]]] = {}
@@ -69,5 +76,5 @@ def test_names_agree_with_gdb_and_eu_stack(name: str, ready: str) -> None:
     assert set(gdb) == set(ours) == set(eu), "the three tools saw different threads"
     RESULTS[name] = {"gdb": agreement(ours, gdb, upto_main=True), "eu-stack": agreement(ours, eu, upto_main=False)}
     for tool, (agreed, compared) in RESULTS[name].items():
-        floor = FLOOR.get(name, 0.8) if tool == "gdb" else FLOOR.get(name, 0.6)
+        floor = FLOOR.get((name, tool), 0.8 if tool == "gdb" else 0.6)
         assert agreed >= floor * compared, f"{name}: only {agreed}/{compared} frames agree with {tool}"

@@ -143,3 +143,26 @@ def test_rust_names_demangled_legacy_and_v0(build: str) -> None:
     )
     names = [f["function"] for frames in thread_stacks(report).values() for f in frames]
     assert not [n for n in names if n.startswith(("_ZN", "_R")) or "17h" in n], "mangled names left"
+    # The standard library's functions are nested in namespaces in Rust's DWARF; their inline frames count too.
+    worker = next(frames for frames in thread_stacks(report).values() if "pool::pool::worker_loop" in str(frames))
+    inline = [f["function"] for f in worker if f.get("inlined")]
+    assert "std::sys::pal::unix::futex::futex_wait" in inline, inline
+
+
+def test_tail_call_frames_from_dwarf_call_sites() -> None:
+    # glibc's __futex_abstimed_wait_cancelable64 ends with a jump to __futex_abstimed_wait_common: no frame
+    # of its own on the stack, but its DWARF call site says so, and gdb shows it: so do we.
+    with running([str(binary("pool-O2"))], "pool: ready") as proc:
+        report = stacks_json(proc.pid)
+    libc = next(m for m in report["modules"] if m["name"].endswith("/libc.so.6"))
+    if libc["symbols"] != "debug info (build-id)":
+        pytest.skip("libc's debug info is not installed (apt-get install libc6-dbg)")
+    worker = next(frames for frames in thread_stacks(report).values() if "worker_loop" in str(frames))
+    names = [f["function"] for f in worker]
+    at = names.index("__futex_abstimed_wait_common")
+    tail = worker[at + 1]
+    assert tail["function"] == "__GI___futex_abstimed_wait_cancelable64" and tail.get("tail_call"), worker
+    assert tail["file"].endswith("futex-internal.c") and tail["line"] > 0
+    assert names[at + 2] == "__pthread_cond_wait_common"
+    # Only there: no other frame of the pool is a tail call.
+    assert sum(bool(f.get("tail_call")) for frames in thread_stacks(report).values() for f in frames) == 3

@@ -80,3 +80,36 @@ def test_threads_that_never_report_are_looked_for_in_proc_after_a_while() -> Non
         allstop.finish()
 
     asyncio.run(run())
+
+
+def test_a_second_catch_during_a_stop_waits_and_a_catch_outranks_a_pause() -> None:
+    from dap_threads.engine.events import NewThreadCaught
+
+    first = AllStopped("exception", 5, NewThreadCaught(5, 1, "main"))
+    second = AllStopped("exception", 6, NewThreadCaught(6, 2, "worker"))
+
+    def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
+        allstop.begin({1, 2}, AllStopped("pause", 1))
+        allstop.announce(first)  # replaces the pause: its event answers the pause too
+        allstop.announce(second)  # another catch while the first is being announced: held back
+        allstop.settled(1)
+        allstop.settled(2)
+        assert emitted == [first]
+        assert allstop.next_pending(lambda tid: True) == second
+        assert allstop.next_pending(lambda tid: True) is None
+
+    with_allstop(body)
+
+
+def test_a_catch_of_a_thread_that_died_meanwhile_is_dropped() -> None:
+    from dap_threads.engine.events import NewThreadCaught
+
+    def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
+        allstop.begin({1}, AllStopped("exception", 1, NewThreadCaught(1, 9, "a")))
+        allstop.announce(AllStopped("exception", 2, NewThreadCaught(2, 9, "a")))
+        allstop.announce(AllStopped("exception", 3, NewThreadCaught(3, 9, "a")))
+        allstop.settled(1)
+        assert [s.tid for s in emitted] == [1]
+        assert allstop.next_pending(lambda tid: tid != 2).tid == 3  # type: ignore[union-attr]
+
+    with_allstop(body)

@@ -7,13 +7,26 @@
 //    ${XDG_CACHE_HOME:-~/.cache}/dap-threads-e2e (once; about 2 minutes and 1 GB), outside the repository.
 // 2. code-server installs dap-threads.vsix into a scratch profile and serves on a loopback port, with its
 //    config, XDG and TMPDIR folders in a scratch folder, so nothing is written in the home folder.
-// 3. Scenario "attach": a testdata `seed` program runs; a folder whose launch.json says
-//    "pid": "${command:pickProcess}" is opened; Run and Debug's start button is clicked; the extension's
-//    process picker appears, the test types into it and picks the program; the Call Stack pane must list
-//    the program's threads, and then a worker thread the program creates after the attach.
+//    No dap-threads anywhere: a fresh HOME, no dapThreads.python, no interpreter on PATH that imports it.
+// 3. Scenario "attach" (first use): a testdata `seed` program runs; a folder whose launch.json says
+//    "pid": "${command:pickProcess}" is opened; Run and Debug's start button is clicked; the extension sets
+//    up its own environment from the wheels in the .vsix (progress notification), then its process picker
+//    appears (user and CPU% in each row); the test types into it and picks the program; the Call Stack pane
+//    must list the program's threads, and then a worker thread the program creates after the attach.
 // 4. Scenario "launch": a folder whose launch.json launches `seed`; the same checks, and stopping ends it.
-// 5. Scenario "server": the folder's dapThreads.server points at `python -m dap_threads --listen`.
-// 6. Scenario "no package": dapThreads.python cannot import dap_threads; the install message must show.
+// 5. Scenario "terminal": `"console": "integratedTerminal"` launches echo_stdin in VS Code's terminal; the
+//    test types a line and Ctrl-D there; the program echoes it and exits; its reader thread was listed.
+// 6. Scenario "server": the folder's dapThreads.server points at `python -m dap_threads --listen`.
+// 7. Scenario "no package": dapThreads.python cannot import dap_threads; the install message must show.
+// 8. Scenario "permission": dapThreads.python runs the adapter as uid 65534 (setpriv): the picker marks the
+//    root-owned program "cannot trace" with the reason; picking it brings the offer (commands, as root).
+// 9. Scenario "stacks": attach to testdata's pool-O2 (stopOnAttach); clicking a worker thread shows its
+//    whole stack (worker_loop, file and line), clicking a frame with source opens pool.c at its line, and
+//    clicking a libc frame (no source here) opens the disassembly view.
+// 10. Scenario "new thread": the Breakpoints pane lists the adapter's "New thread" and "Syscall" filters; ticking
+//    "New thread" stops the program at its next thread creation with the new thread selected.
+// 11. Scenario "follow both": launching testdata's forker with "followFork": "both" opens each forked child in a
+//    debug session of its own (DAP startDebugging), which the Call Stack pane shows with its thread.
 // Screenshots, the adapter's debug log, code-server's and the browser's logs go to artifacts/e2e/
 // (or $E2E_ARTIFACTS). Exit code 0 only if every check passed; the last line is "N passed, N failed".
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
@@ -31,9 +44,13 @@ const ARTIFACTS = path.resolve(process.env.E2E_ARTIFACTS ?? path.join(EXT_DIR, '
 const PYTHON = process.env.PYTHON ?? path.join(REPO, '.venv', 'bin', 'python');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SEED = path.join(REPO, 'testdata', 'build', 'seed');
+const ECHO_STDIN = path.join(REPO, 'testdata', 'build', 'echo_stdin');
+/** How long the first use may take to set up the adapter's environment (pip installs ten wheels) on a busy machine. */
+const SETUP_TIMEOUT = Number(process.env.E2E_SETUP_TIMEOUT_MS ?? 240000);
 /** seed's arguments: a worker thread every 2.5 s, forever, each living 10 minutes. */
 const SEED_ARGS = ['2500', '-1', '-1', '600000'];
 const STEP_TIMEOUT = Number(process.env.E2E_STEP_TIMEOUT_MS ?? 60000);
+const FORKER = path.join(REPO, 'testdata', 'build', 'forker');
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -155,7 +172,20 @@ function writeFolder(dir: string, configuration: object, folderSettings?: object
 }
 
 /** The text of each row the Call Stack pane shows. */
-async function callStackRows(page: Page): Promise<string[]> {
+/**
+ * The rows the Call Stack pane renders: only those in view (the list is virtual). With `atEnd`, it is
+ * scrolled to its end first, where new threads are added: on a slow machine (a first run, still busy
+ * installing) the attach can come late, when more workers exist than the pane shows.
+ */
+async function callStackRows(page: Page, atEnd = false): Promise<string[]> {
+    if (atEnd) {
+        const list = page.locator('.debug-call-stack .monaco-list').first();
+        if (await list.isVisible().catch(() => false)) {
+            await list.hover().catch(() => undefined);
+            await page.mouse.wheel(0, 100000).catch(() => undefined);
+            await page.waitForTimeout(300); // the list renders the scrolled-to rows on its next frames
+        }
+    }
     return page.locator('.debug-call-stack .monaco-list-row').allInnerTexts();
 }
 
@@ -220,10 +250,11 @@ async function checkThreads(page: Page, tag: string, programName: string): Promi
     }
     say(`${tag}: Call Stack rows at first: ${JSON.stringify(first)}`);
     await shot(page, `${tag}-3-threads`);
-    const highest = Math.max(...workerNumbers(first));
+    // The newest worker at the start, also among rows the pane had scrolled out of view.
+    const highest = Math.max(...workerNumbers([...first, ...(await callStackRows(page, true))]));
     try {
         const later = await waitFor(`a worker thread after worker-${highest}`, async () => {
-            const rows = await callStackRows(page);
+            const rows = await callStackRows(page, true);
             return workerNumbers(rows).some((n) => n > highest) ? rows : false;
         }, 30000);
         say(`${tag}: Call Stack rows later: ${JSON.stringify(later)}`);
@@ -231,7 +262,7 @@ async function checkThreads(page: Page, tag: string, programName: string): Promi
         await shot(page, `${tag}-4-new-thread`);
     } catch (err) {
         await shot(page, `${tag}-FAILED-new-thread`);
-        check(`${tag}: a thread created after the start appears`, false, `${err}; rows: ${JSON.stringify(await callStackRows(page))}`);
+        check(`${tag}: a thread created after the start appears`, false, `${err}; rows: ${JSON.stringify(await callStackRows(page, true))}`);
     }
 }
 
@@ -244,6 +275,326 @@ async function stopDebugging(page: Page, tag: string): Promise<void> {
     } catch (err) {
         await shot(page, `${tag}-FAILED-stop`);
         check(`${tag}: the session ends from the toolbar`, false, String(err));
+    }
+}
+
+// ---- scenario "stacks" (issue 12): a paused program's full stacks, a frame's source, a libc frame's disassembly ----
+
+const POOL = path.join(REPO, 'testdata', 'build', 'stacks', 'pool-O2');
+const POOL_C = path.join(REPO, 'testdata', 'stacks', 'pool.c');
+
+/** Starts pool-O2 and resolves with it once it printed "pool: ready" (every thread blocked in its chain). */
+function startPool(): Promise<ChildProcess> {
+    const child = spawn(POOL, [], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    return new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk) => {
+            out += String(chunk);
+            if (out.includes('pool: ready')) {
+                resolve(child);
+            }
+        });
+        child.on('exit', (code) => reject(new Error(`pool-O2 exited (${code}) before it was ready`)));
+    });
+}
+
+/** A worker of pool: a thread blocked in the futex syscall (202 on x86_64, 98 on aarch64). */
+function poolWorker(pid: number): number {
+    const futex = process.arch === 'arm64' ? '98 ' : '202 ';
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b)) {
+        if (tid !== pid && fs.readFileSync(`/proc/${pid}/task/${tid}/syscall`, 'utf8').startsWith(futex)) {
+            return tid;
+        }
+    }
+    throw new Error(`no thread of ${pid} waits in futex`);
+}
+
+async function stacksScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const target = await startPool();
+    const pid = target.pid!;
+    const worker = poolWorker(pid);
+    const dir = path.join(scratch, 'stacks-folder');
+    writeFolder(dir, { type: 'dap-threads', request: 'attach', name: 'Attach to pool (e2e)', pid, stopOnAttach: true });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'Attach to pool (e2e)', 'stacks');
+        // The pane shows a dozen rows: fold the stopped main thread first, then unfold the worker
+        // (a thread unfolds from its twistie).
+        const mainRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${pid})` }).first();
+        await mainRow.waitFor({ timeout: STEP_TIMEOUT });
+        await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'idle_main' }).first().waitFor({ timeout: STEP_TIMEOUT });
+        await mainRow.locator('.monaco-tl-twistie').click();
+        const threadRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: `(${worker})` }).first();
+        await threadRow.locator('.monaco-tl-twistie').click();
+        // (start_thread and clone3 are subtle: folded under "Show 2 More Stack Frames")
+        const chain = ['next_job', 'wait_for_job', 'worker_loop'];
+        const rows = await waitFor('the worker\'s frames in the Call Stack pane', async () => {
+            const now = await callStackRows(page);
+            return chain.every((name) => now.some((r) => r.includes(name))) && now.some((r) => r.includes('pthread_cond_wait')) ? now : false;
+        }).catch(async (err) => {
+            check('stacks: clicking a worker thread shows its whole stack', false, `${err}; rows: ${JSON.stringify(await callStackRows(page))}`);
+            throw err;
+        });
+        say(`stacks: Call Stack rows: ${JSON.stringify(rows)}`);
+        const loop = rows.find((r) => r.includes('worker_loop')) ?? '';
+        check('stacks: clicking a worker thread shows its whole stack, with file and line', /pool\.c\s+\d+/.test(loop), loop);
+        await shot(page, 'stacks-1-worker-stack');
+
+        // A frame with source: the editor opens pool.c at the frame's line.
+        await page.locator('.debug-call-stack .monaco-list-row', { hasText: 'worker_loop' }).first().click();
+        const line = fs.readFileSync(POOL_C, 'utf8').split('\n').findIndex((l) => l.includes('LINE:wait_for_job')) + 1;
+        try {
+            await page.locator('.tab', { hasText: 'pool.c' }).first().waitFor({ timeout: STEP_TIMEOUT });
+            // The editor puts the cursor on the frame's line: the status bar says "Ln N, Col M".
+            const where = await waitFor(`the cursor on pool.c line ${line}`, async () => {
+                const t = await page.locator('[id="status.editor.selection"]').innerText().catch(() => '');
+                return t.includes(`Ln ${line},`) ? t : false;
+            });
+            check('stacks: clicking a frame with source opens the file at its line', true, where);
+        } catch (err) {
+            const t = await page.locator('[id="status.editor.selection"]').innerText().catch(() => '');
+            check('stacks: clicking a frame with source opens the file at its line', false, `${err}; status bar: ${t}`);
+        }
+        await shot(page, 'stacks-2-frame-source');
+
+        // A libc frame has no source here: its context menu opens the disassembly view at its instruction.
+        const libcFrame = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'pthread_cond_wait' }).last();
+        await libcFrame.click();
+        await libcFrame.click({ button: 'right' });
+        try {
+            await page.locator('.monaco-menu .action-label', { hasText: 'Open Disassembly View' }).first().click({ timeout: STEP_TIMEOUT });
+            const view = page.locator('.disassembly-view');
+            await view.waitFor({ timeout: STEP_TIMEOUT });
+            const text = await waitFor('instructions in the disassembly view', async () => {
+                const t = await view.innerText().catch(() => '');
+                return /0x[0-9a-f]+/i.test(t) && /call|mov|syscall|ret/.test(t) ? t : false;
+            });
+            check('stacks: a libc frame opens the disassembly view', /pthread_cond_wait/.test(text), text.slice(0, 400));
+        } catch (err) {
+            check('stacks: a libc frame opens the disassembly view', false, String(err));
+        }
+        await shot(page, 'stacks-3-libc-disassembly');
+        await stopDebugging(page, 'stacks');
+        check('stacks: the program keeps running after the disconnect', target.exitCode === null && target.signalCode === null);
+        await page.close();
+    } catch (err) {
+        check('stacks scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'stacks-FAILED');
+        }
+    }
+    killTree(target);
+}
+
+/** PATH without the folders whose python imports dap_threads or that hold a dap-threads command. */
+function pathWithoutDapThreads(searchPath: string): string[] {
+    return searchPath.split(':').filter((dir) => dir !== '' && !fs.existsSync(path.join(dir, 'dap-threads')) && interpretersThatImportDapThreads(dir).length === 0);
+}
+
+function interpretersThatImportDapThreads(searchPath: string): string[] {
+    const found: string[] = [];
+    for (const dir of searchPath.split(':')) {
+        for (const name of ['python3', 'python']) {
+            const candidate = path.join(dir, name);
+            if (fs.existsSync(candidate)) {
+                const r = spawnSync(candidate, ['-c', 'import dap_threads'], { cwd: '/', encoding: 'utf8', timeout: 20000 });
+                if (r.status === 0) {
+                    found.push(candidate);
+                }
+            }
+        }
+    }
+    return found;
+}
+
+/** Command lines of running processes that start with `prefix`. */
+function processesRunning(prefix: string): string[] {
+    const found: string[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+        if (/^\d+$/.test(entry)) {
+            try {
+                const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+                if (cmd.startsWith(prefix)) {
+                    found.push(cmd);
+                }
+            } catch {
+                /* gone */
+            }
+        }
+    }
+    return found;
+}
+
+/**
+ * dapThreads.python runs the adapter as uid 65534 (setpriv), so a program of root's is out of its reach: the
+ * picker must mark it with the reason before the pick, and picking it must bring the offer of a way out.
+ */
+async function permissionScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const site = spawnSync(PYTHON, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], { encoding: 'utf8' }).stdout.trim();
+    const wrapper = path.join(scratch, 'python-as-nobody');
+    fs.writeFileSync(
+        wrapper,
+        `#!/bin/sh\ncd /\nPYTHONPATH=${REPO}:${site} exec setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 "$@"\n`,
+        { mode: 0o755 },
+    );
+    const probe = spawnSync(wrapper, ['-c', 'import dap_threads.cli.main, psutil'], { encoding: 'utf8' });
+    if (process.geteuid?.() !== 0 || probe.status !== 0) {
+        say(`permission: SKIPPED (needs root, setpriv, /usr/bin/python3 and a checkout uid 65534 may read): ${probe.stderr}`);
+        return;
+    }
+    const target = startSeed('seed-permission.log');
+    const dir = path.join(scratch, 'permission-folder');
+    // (no log file: uid 65534 may not write in the artifacts folder)
+    const asNobody = { 'dapThreads.python': wrapper, 'dapThreads.logFile': '' };
+    writeFolder(
+        dir,
+        { type: 'dap-threads', request: 'attach', name: 'Attach as another user (e2e)', pid: '${command:pickProcess}' },
+        asNobody,
+    );
+    try {
+        await new Promise((r) => setTimeout(r, 1000));
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'Attach as another user (e2e)', 'permission');
+        const input = page.locator('.quick-input-widget input');
+        await input.waitFor({ timeout: STEP_TIMEOUT });
+        await input.fill(`testdata/build/seed ${target.pid}`);
+        const row = page.locator('.quick-input-list .monaco-list-row', { hasText: `pid ${target.pid} ·` });
+        await row.first().waitFor({ timeout: STEP_TIMEOUT });
+        const text = await row.first().innerText();
+        await shot(page, 'permission-1-picker-marks');
+        check('permission: the picker marks the process it may not trace, and says why', /cannot trace: it belongs to root/.test(text), text);
+        await row.first().click();
+        const offer = page.locator('.notifications-toasts', { hasText: `dap-threads may not trace process ${target.pid}` });
+        await offer.waitFor({ timeout: STEP_TIMEOUT });
+        await shot(page, 'permission-2-offer');
+        await offer.getByRole('button', { name: 'Show the Commands' }).click();
+        const dialog = page.locator('.monaco-dialog-box');
+        await dialog.waitFor({ timeout: STEP_TIMEOUT });
+        const commands = await dialog.innerText();
+        await shot(page, 'permission-3-commands');
+        check(
+            'permission: the commands to attach as root, with debugServer',
+            /sudo \S+ -m dap_threads --listen 127\.0\.0\.1:4711 --allow-user root/.test(commands) && commands.includes('"debugServer": 4711'),
+            commands,
+        );
+        await page.keyboard.press('Escape');
+        check('permission: nothing was attached', !(await page.locator('.debug-toolbar').isVisible()));
+        await page.close();
+
+        // The same process named by its pid: the attach is refused (error 2001), and the offer follows.
+        const direct = path.join(scratch, 'permission-direct-folder');
+        writeFolder(direct, { type: 'dap-threads', request: 'attach', name: 'Attach by pid as another user (e2e)', pid: target.pid }, asNobody);
+        const second = await openAndStart(context, `${base}/?folder=${encodeURIComponent(direct)}`, 'Attach by pid as another user (e2e)', 'permission-direct');
+        const after = second.locator('.notifications-toasts', { hasText: `dap-threads may not trace process ${target.pid}` });
+        await after.waitFor({ timeout: STEP_TIMEOUT });
+        const offered = await after.innerText();
+        await shot(second, 'permission-4-offer-after-refusal');
+        check('permission: after a refused attach, the offer names the reason', /belongs to user root/.test(offered) && offered.includes('Show the Commands'), offered);
+        await second.close();
+    } catch (err) {
+        check('permission scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'permission-FAILED');
+        }
+    }
+    killTree(target);
+}
+
+function adapterLogPath(): string {
+    return path.join(ARTIFACTS, 'adapter.log');
+}
+
+/** The threadId of the first stackTrace request after the last `stopped` event in the adapter's log. */
+function firstStackAfterStop(log: string): string | undefined {
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    const stop = lines.map((l) => l.includes('"event":"stopped"')).lastIndexOf(true);
+    for (const line of lines.slice(stop + 1)) {
+        const m = /<-- \{"command": "stackTrace", "arguments": \{"threadId": (\d+)/.exec(line);
+        if (m) {
+            return m[1];
+        }
+    }
+    return undefined;
+}
+
+/** Scenario 10: the "New thread" exception filter, from the Breakpoints pane. */
+async function newThreadScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const dir = path.join(scratch, 'new-thread-folder');
+    writeFolder(dir, { type: 'dap-threads', request: 'launch', name: 'New thread (e2e)', program: SEED, args: SEED_ARGS });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'New thread (e2e)', 'newthread');
+        await waitFor('the program in the Call Stack pane', async () => (await callStackRows(page)).some((r) => r.includes('seed')));
+        const filterRow = (label: string) => page.locator('.debug-breakpoints .monaco-list-row', { hasText: label });
+        await filterRow('New thread').first().waitFor({ timeout: STEP_TIMEOUT });
+        const both = (await filterRow('Syscall').count()) > 0;
+        await shot(page, 'newthread-1-breakpoints-pane');
+        check('new thread: the Breakpoints pane lists the "New thread" and "Syscall" filters', both);
+        const toggle = filterRow('New thread').first().locator('.monaco-checkbox, input[type="checkbox"]').first();
+        await toggle.click();
+        const stopped = await waitFor('a stop on a new thread', async () => {
+            const rows = await callStackRows(page);
+            return rows.find((r) => /paused on new thread/i.test(r)) ?? false;
+        }, 30000);
+        const tid = /thread (\d+) created by/i.exec(stopped)?.[1];
+        await shot(page, 'newthread-2-stopped');
+        say(`new thread: stopped row ${JSON.stringify(stopped)}`);
+        // The stop is shown on the new thread's own row; VS Code focuses it: the first stack it asks for is its.
+        const focused = await waitFor('VS Code to ask for the focused thread\'s stack', async () => firstStackAfterStop(adapterLogPath()), 10000).catch(() => undefined);
+        check('new thread: ticking the filter stops at a thread creation, the new thread selected',
+            !!tid && stopped.startsWith(`seed (${tid})`) && focused === tid, `${stopped} / first stackTrace for ${focused}`);
+        await toggle.click();
+        await page.locator('.debug-toolbar .codicon-debug-continue').first().click();
+        await stopDebugging(page, 'newthread');
+        await page.close();
+    } catch (err) {
+        check('new thread scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'newthread-FAILED');
+        }
+    }
+}
+
+/** A frame of forker's child under its session's row: its own code, libc's sleep, or frames folded away. */
+const CHILD_FRAME = /libc|forker|sleep|\+0x|More Stack Frames/;
+
+/** Scenario 11: "followFork": "both", each child in a session of its own. */
+async function followBothScenario(context: BrowserContext, base: string, scratch: string): Promise<void> {
+    const dir = path.join(scratch, 'follow-both-folder');
+    // Two forked children that live 8 s each (CHILD_MS), from a non-main thread, then a posix_spawn and a vfork.
+    writeFolder(dir, {
+        type: 'dap-threads', request: 'launch', name: 'Follow both (e2e)', program: FORKER,
+        args: ['2', 'thread', '8000'], followFork: 'both',
+    });
+    try {
+        const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(dir)}`, 'Follow both (e2e)', 'both');
+        const rows = await waitFor('a child session in the Call Stack pane', async () => {
+            const now = await callStackRows(page);
+            return now.some((r) => /fork child of/.test(r)) ? now : false;
+        });
+        await shot(page, 'both-1-child-session');
+        // Pause the child's session from its row (the inline Pause action): its one thread stops, and its
+        // top frame shows under it (VS Code lists the frames of a one-thread session directly).
+        const childRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'fork child of' }).first();
+        await childRow.hover();
+        await childRow.locator('.codicon-debug-pause').first().click();
+        const later = await waitFor('the child session\'s stopped thread', async () => {
+            const now = await callStackRows(page);
+            const at = now.findIndex((r) => /fork child of/.test(r));
+            return at >= 0 && CHILD_FRAME.test(now[at + 1] ?? '') ? now : false;
+        }, 20000).catch(async () => callStackRows(page));
+        await shot(page, 'both-2-child-paused');
+        say(`both: Call Stack rows ${JSON.stringify(later)}`);
+        const at = later.findIndex((r) => /fork child of/.test(r));
+        check('both: the forked child shows as a debug session of its own, with its thread', at >= 0 && CHILD_FRAME.test(later[at + 1] ?? ''), JSON.stringify(later));
+        await childRow.hover();
+        await childRow.locator('.codicon-debug-continue').first().click().catch(() => undefined);
+        const ended = await waitFor('forker to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 60000).catch(() => false);
+        check('both: the program and its children run to their end', ended === true);
+        await page.close();
+    } catch (err) {
+        check('follow both scenario', false, String(err));
+        for (const p of context.pages()) {
+            await shot(p, 'both-FAILED');
+        }
     }
 }
 
@@ -266,9 +617,10 @@ async function main(): Promise<void> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dap-threads-e2e-'));
     const userData = path.join(scratch, 'user-data');
     const extensions = path.join(scratch, 'extensions');
+    const { PYTHON: _python, VIRTUAL_ENV: _venv, ...inherited } = process.env;
     const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        PATH: `${nodeBin}:${process.env.PATH}`,
+        ...inherited,
+        PATH: [nodeBin, ...pathWithoutDapThreads(process.env.PATH ?? '')].join(':'),
         HOME: path.join(scratch, 'home'),
         XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
         XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
@@ -289,9 +641,9 @@ async function main(): Promise<void> {
     const adapterLog = path.join(ARTIFACTS, 'adapter.log');
     // code-server is a remote window: machine-scoped settings (dapThreads.*) are read from the
     // remote's Machine/settings.json, the rest from User/settings.json. Both get the same content.
+    // No dapThreads.python: the extension must set up the adapter itself.
     const settingsText = JSON.stringify(
             {
-                'dapThreads.python': PYTHON,
                 'dapThreads.logFile': adapterLog,
                 'dapThreads.logLevel': 'debug',
                 'workbench.startupEditor': 'none',
@@ -305,6 +657,9 @@ async function main(): Promise<void> {
                 'chat.disableAIFeatures': true,
                 'debug.openDebug': 'openOnDebugBreak',
                 'debug.internalConsoleOptions': 'neverOpen',
+                // the DOM renderer: the terminal's text can be read from the page
+                'terminal.integrated.gpuAcceleration': 'off',
+                'terminal.integrated.enablePersistentSessions': false,
             },
             null,
             2,
@@ -325,6 +680,10 @@ async function main(): Promise<void> {
     if (!installed) {
         return;
     }
+
+    const pythons = interpretersThatImportDapThreads(env.PATH!);
+    check('before the first use: no interpreter on PATH imports dap_threads, HOME is empty, no dapThreads.python',
+        pythons.length === 0 && fs.readdirSync(env.HOME!).length === 0, pythons.join(', '));
 
     const port = await freePort();
     const csLog = fs.openSync(path.join(ARTIFACTS, 'code-server.log'), 'w');
@@ -376,10 +735,19 @@ async function main(): Promise<void> {
         });
         try {
             const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(attachDir)}`, 'Attach to seed (e2e)', 'attach');
+            // First use: the extension makes its environment, saying so.
+            const setupToast = page.locator('.notifications-toasts', { hasText: 'setting up its debug adapter' });
+            const sawSetup = await setupToast.waitFor({ timeout: STEP_TIMEOUT }).then(() => true, () => false);
+            if (sawSetup) {
+                await shot(page, 'attach-1b-first-use-setup');
+            }
+            check('first use: a progress notification says the adapter is being set up', sawSetup);
             const input = page.locator('.quick-input-widget input');
-            await input.waitFor({ timeout: STEP_TIMEOUT });
+            await input.waitFor({ timeout: SETUP_TIMEOUT });
             await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT });
             await shot(page, 'attach-2a-picker');
+            const envPython = path.join(userData, 'User', 'globalStorage', 'dap-threads.dap-threads', 'adapter-env', 'bin', 'python');
+            check('first use: the adapter is installed in the extension\'s global storage', fs.existsSync(envPython), envPython);
             // typed words must all match (name, command line or pid); other processes may contain the
             // pid's digits in their command line, so the program's path narrows it down
             await input.fill(`testdata/build/seed ${target.pid}`);
@@ -388,9 +756,13 @@ async function main(): Promise<void> {
             const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
             const onlyOurs = rows.length >= 1 && rows.every((r) => r.includes('testdata/build/seed')) && rows.some((r) => r.includes(`pid ${target.pid}`));
             check('attach: the process picker lists the program and filters by typed text', onlyOurs, JSON.stringify(rows));
+            const ours = rows.find((r) => r.includes(`pid ${target.pid}`)) ?? '';
+            check('attach: each row shows the user and the CPU use', new RegExp(`pid ${target.pid} · \\d+ threads · ${os.userInfo().username} · [\\d.]+% CPU`).test(ours), ours);
             await shot(page, 'attach-2b-picker-filtered');
             await row.first().click();
             await checkThreads(page, 'attach', 'seed');
+            const adapters = processesRunning(`${envPython} -m dap_threads`);
+            check('attach: the adapter runs from the extension\'s own environment', adapters.length === 1, JSON.stringify(adapters));
             await stopDebugging(page, 'attach');
             check('attach: the program keeps running after the disconnect', target.exitCode === null && target.signalCode === null);
             await page.close();
@@ -429,6 +801,47 @@ async function main(): Promise<void> {
                 await shot(p, 'launch-FAILED');
             }
         }
+
+        // ---- launch in the integrated terminal (runInTerminal): the program reads what is typed there ----
+        const terminalDir = path.join(scratch, 'terminal-folder');
+        writeFolder(terminalDir, {
+            type: 'dap-threads',
+            request: 'launch',
+            name: 'Launch echo_stdin in the terminal (e2e)',
+            program: ECHO_STDIN,
+            args: ['type a line> '],
+            console: 'integratedTerminal',
+        });
+        try {
+            const page = await openAndStart(context, `${base}/?folder=${encodeURIComponent(terminalDir)}`, 'Launch echo_stdin in the terminal (e2e)', 'terminal');
+            const screen = page.locator('.terminal-wrapper.active .xterm-rows, .terminal-wrapper .xterm-rows').last();
+            await waitFor('the prompt in the terminal', async () => (await screen.innerText().catch(() => '')).includes('type a line>'));
+            await waitFor('the reader thread in the Call Stack pane', async () => (await callStackRows(page)).some((r) => r.includes('echo-reader')));
+            check('terminal: the program runs in the integrated terminal, traced (its reader thread is listed)', true);
+            await page.locator('.terminal-wrapper .xterm-helper-textarea').last().focus();
+            await page.keyboard.type('hello from the terminal');
+            await page.keyboard.press('Enter');
+            await waitFor('the echo', async () => (await screen.innerText()).split('hello from the terminal').length >= 3);
+            await shot(page, 'terminal-1-typed');
+            await page.keyboard.press('Control+D');
+            const text = await waitFor('the program to end', async () => {
+                const t = await screen.innerText();
+                return t.includes('echo_stdin: 24 bytes, 1 lines') ? t : false;
+            });
+            check('terminal: what is typed is read, echoed back, and the program ends', text.includes('type a line> '), text);
+            await page.locator('.debug-toolbar').waitFor({ state: 'hidden', timeout: 20000 });
+            check('terminal: the session ends with the program', true);
+            await shot(page, 'terminal-2-ended');
+            await page.close();
+        } catch (err) {
+            check('terminal scenario', false, String(err));
+            for (const p of context.pages()) {
+                await shot(p, 'terminal-FAILED');
+            }
+        }
+
+        await newThreadScenario(context, base, scratch);
+        await followBothScenario(context, base, scratch);
 
         // ---- dapThreads.server: connect to an adapter started with --listen (no local interpreter needed) ----
         const adapterPort = await freePort();
@@ -478,7 +891,13 @@ async function main(): Promise<void> {
             await toast.waitFor({ timeout: STEP_TIMEOUT });
             const text = await toast.innerText();
             await shot(page, 'nopkg-message');
-            check('no package: the user is told how to install it', /pip install dap-threads/.test(text) && /Open Settings/.test(text), text);
+            // dap-threads is not on PyPI: the command installs the wheel that the .vsix carries.
+            const wheel = /-m pip install --no-index --find-links "[^"]+" "([^"]*dap_threads-[^"]*\.whl)"/.exec(text)?.[1];
+            check(
+                'no package: the user is told how to install it, from the wheel in the extension',
+                wheel !== undefined && fs.existsSync(wheel) && /Open Settings/.test(text),
+                text,
+            );
             check('no package: no session started, no program left running', !(await page.locator('.debug-toolbar').isVisible()) && seedProcesses().length === 0);
             await page.close();
         } catch (err) {
@@ -487,6 +906,10 @@ async function main(): Promise<void> {
                 await shot(p, 'nopkg-FAILED');
             }
         }
+
+        // ---- permission: an adapter of another user; the picker marks what it may not trace ----
+        await permissionScenario(context, base, scratch);
+        await stacksScenario(context, base, scratch);
     } finally {
         await context.close().catch(() => undefined);
         for (const c of children) {

@@ -1,7 +1,9 @@
 // dap-threads for VS Code: the `dap-threads` debug type, its process picker, and how the adapter is started.
-import { execFile } from 'child_process';
+// Which Python runs it: adapterPython.ts; what is offered when ptrace is refused: rootOffer.ts.
 import * as vscode from 'vscode';
+import { adapterPython, checkedInterpreters, initInterpreters, runPython, settings } from './adapterPython';
 import {
+    ProcessItem,
     ProcessRow,
     normalizePid,
     parseProcessList,
@@ -9,21 +11,27 @@ import {
     pickerItems,
     selectableProcesses,
 } from './processes';
+import { followForkItems, followForkRequest } from './followFork';
+import { ELEVATE, PermissionWatcher, elevate, initRootOffer } from './rootOffer';
 import { withServerToken } from './serverToken';
 
 const DEBUG_TYPE = 'dap-threads';
 const PICK_COMMAND = 'dap-threads.pickProcess';
-const INSTALL_HINT = 'pip install dap-threads';
+const FOLLOW_FORK_COMMAND = 'dap-threads.setFollowForkMode';
 
 let log: vscode.LogOutputChannel;
 
 export function activate(context: vscode.ExtensionContext): void {
     log = vscode.window.createOutputChannel('dap-threads', { log: true });
+    initInterpreters(log, context.extensionPath, context.globalStorageUri.fsPath);
+    initRootOffer(log);
     context.subscriptions.push(
         log,
         vscode.commands.registerCommand(PICK_COMMAND, () => pickProcess()),
+        vscode.commands.registerCommand(FOLLOW_FORK_COMMAND, () => setFollowForkMode()),
         vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
         vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory()),
+        vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, new PermissionWatcher()),
         vscode.workspace.onDidChangeConfiguration((e) => {
             if (e.affectsConfiguration('dapThreads')) {
                 checkedInterpreters.clear();
@@ -33,75 +41,6 @@ export function activate(context: vscode.ExtensionContext): void {
 }
 
 export function deactivate(): void {}
-
-function settings() {
-    const c = vscode.workspace.getConfiguration('dapThreads');
-    return {
-        python: c.get<string>('python', 'python3').trim() || 'python3',
-        server: c.get<string>('server', ''),
-        serverToken: c.get<string>('serverToken', ''),
-        logFile: c.get<string>('logFile', ''),
-        logLevel: c.get<string>('logLevel', 'info'),
-    };
-}
-
-// ---- running the Python package -------------------------------------------------------------
-
-interface RunResult {
-    code: number | string | null;
-    stdout: string;
-    stderr: string;
-}
-
-function runPython(python: string, args: string[], timeoutMs = 20000): Promise<RunResult> {
-    return new Promise((resolve) => {
-        execFile(python, args, { timeout: timeoutMs, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-            const code = err ? ((err as NodeJS.ErrnoException).code ?? 'error') : 0;
-            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-        });
-    });
-}
-
-/** Interpreters known to have the package, so each session does not pay for the check. */
-const checkedInterpreters = new Set<string>();
-
-/**
- * Whether `python -m dap_threads` can run. If not, tells the user how to install it (with buttons)
- * and returns false, so nothing fails silently.
- */
-async function ensureAdapterInstalled(python: string): Promise<boolean> {
-    if (checkedInterpreters.has(python)) {
-        return true;
-    }
-    const r = await runPython(python, ['-c', 'import dap_threads.cli.main']);
-    if (r.code === 0) {
-        checkedInterpreters.add(python);
-        return true;
-    }
-    let problem: string;
-    if (r.code === 'ENOENT') {
-        problem = `the Python interpreter "${python}" (setting dapThreads.python) was not found.`;
-    } else if (/ModuleNotFoundError|No module named/.test(r.stderr)) {
-        problem = `the Python package is not installed for "${python}".`;
-    } else {
-        problem = `"${python} -c 'import dap_threads'" failed: ${r.stderr.trim().split('\n').pop() ?? r.code}`;
-    }
-    const message =
-        `dap-threads: ${problem} Install it with "${python} -m ${INSTALL_HINT}" ` +
-        `(or "pip install -e ." in a dap-threads checkout), or set dapThreads.python to an interpreter that has it, ` +
-        `e.g. a virtual environment's bin/python.`;
-    log.error(message);
-    const openSettings = 'Open Settings';
-    const copy = 'Copy Install Command';
-    void vscode.window.showErrorMessage(message, openSettings, copy).then((choice) => {
-        if (choice === openSettings) {
-            void vscode.commands.executeCommand('workbench.action.openSettings', 'dapThreads.python');
-        } else if (choice === copy) {
-            void vscode.env.clipboard.writeText(`${python} -m ${INSTALL_HINT}`);
-        }
-    });
-    return false;
-}
 
 async function listProcesses(python: string): Promise<ProcessRow[]> {
     const r = await runPython(python, ['-m', 'dap_threads', 'ps', '--json']);
@@ -113,18 +52,34 @@ async function listProcesses(python: string): Promise<ProcessRow[]> {
 
 // ---- the process picker ---------------------------------------------------------------------
 
-/**
- * `${command:pickProcess}`: a QuickPick of the processes the user may trace, filtered by what they type.
- * Resolves to the pid as a string (what VS Code substitutes), or undefined if cancelled.
- */
+interface Picked {
+    pid: number;
+    traceable: boolean;
+    reason?: string;
+}
+
+/** What the picker last returned: VS Code substitutes only the pid, the rest is looked up here. */
+let lastPicked: Picked | undefined;
+
+/** `${command:pickProcess}`: resolves to the pid as a string (what VS Code substitutes), or undefined. */
 async function pickProcess(): Promise<string | undefined> {
-    const { python } = settings();
-    if (!(await ensureAdapterInstalled(python))) {
+    const picked = await pickProcessRow();
+    lastPicked = picked;
+    return picked ? String(picked.pid) : undefined;
+}
+
+/**
+ * A QuickPick of the processes, filtered by what the user types; those that cannot be traced are marked
+ * with the reason (the choice is still theirs: an elevated adapter may trace them).
+ */
+async function pickProcessRow(): Promise<Picked | undefined> {
+    const python = await adapterPython();
+    if (!python) {
         return undefined;
     }
-    const quickPick = vscode.window.createQuickPick<vscode.QuickPickItem & { pid: number }>();
+    const quickPick = vscode.window.createQuickPick<ProcessItem>();
     quickPick.title = 'Attach to process (dap-threads)';
-    quickPick.placeholder = 'Type to filter by name, pid or command line';
+    quickPick.placeholder = 'Type to filter by name, pid, user or command line';
     quickPick.matchOnDescription = true;
     quickPick.matchOnDetail = true;
     const refresh: vscode.QuickInputButton = {
@@ -149,9 +104,9 @@ async function pickProcess(): Promise<string | undefined> {
             quickPick.busy = false;
         }
     };
-    return new Promise<string | undefined>((resolve) => {
+    return new Promise<Picked | undefined>((resolve) => {
         let done = false;
-        const finish = (value: string | undefined) => {
+        const finish = (value: Picked | undefined) => {
             if (!done) {
                 done = true;
                 resolve(value);
@@ -168,13 +123,38 @@ async function pickProcess(): Promise<string | undefined> {
             const item = quickPick.selectedItems[0] ?? quickPick.activeItems[0];
             if (item) {
                 log.info(`picked ${item.label} (pid ${item.pid}, ${item.description})`);
-                finish(String(item.pid));
+                finish({ pid: item.pid, traceable: item.traceable, reason: item.reason });
             }
         });
         quickPick.onDidHide(() => finish(undefined));
         quickPick.show();
         void load();
     });
+}
+
+// ---- follow-fork-mode ------------------------------------------------------------------------
+
+/** Asks for a mode and sends the session's adapter `set follow-fork-mode MODE` (it answers in gdb's words). */
+async function setFollowForkMode(): Promise<void> {
+    const session = vscode.debug.activeDebugSession;
+    if (!session || session.type !== DEBUG_TYPE) {
+        void vscode.window.showErrorMessage('dap-threads: start (or select) a dap-threads debug session first.');
+        return;
+    }
+    const picked = await vscode.window.showQuickPick(followForkItems(), {
+        title: `Follow-fork mode of "${session.name}"`,
+        placeHolder: 'What to do when the program forks',
+    });
+    if (!picked) {
+        return;
+    }
+    try {
+        const answer = await session.customRequest('evaluate', followForkRequest(picked.label));
+        log.info(`${session.name}: ${answer.result}`);
+        void vscode.window.showInformationMessage(`dap-threads: ${answer.result}`);
+    } catch (err) {
+        void vscode.window.showErrorMessage(`dap-threads: ${(err as Error).message}`);
+    }
 }
 
 // ---- configurations -------------------------------------------------------------------------
@@ -197,13 +177,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
     }
 
     async resolveDebugConfigurationWithSubstitutedVariables(
-        _folder: vscode.WorkspaceFolder | undefined,
+        folder: vscode.WorkspaceFolder | undefined,
         config: vscode.DebugConfiguration,
     ): Promise<vscode.DebugConfiguration | null | undefined> {
         const s = settings();
         const usesServer = typeof config.debugServer === 'number' || s.server.trim() !== '';
-        if (!usesServer && !(await ensureAdapterInstalled(s.python))) {
-            return undefined; // the user has been told how to install it
+        if (!usesServer && !(await adapterPython())) {
+            return undefined; // the user has been told why
         }
         if (config.request === 'attach') {
             let pid: number | undefined;
@@ -213,14 +193,22 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
                 void vscode.window.showErrorMessage(`dap-threads: ${(err as Error).message}`);
                 return null; // opens launch.json
             }
+            const { processId: _unused, ...rest } = config;
+            let picked = pid !== undefined && lastPicked?.pid === pid ? lastPicked : undefined;
+            lastPicked = undefined;
             if (pid === undefined) {
-                const picked = await pickProcess();
+                picked = await pickProcessRow();
                 if (picked === undefined) {
                     return undefined;
                 }
-                pid = Number(picked);
+                pid = picked.pid;
             }
-            const { processId: _unused, ...rest } = config;
+            if (picked && !picked.traceable && !usesServer && !config[ELEVATE]) {
+                // Marked in the list: offer what would work instead of letting the attach fail.
+                const refusal = { pid: String(pid), cause: '', scope: '', reason: picked.reason ?? '' };
+                const elevated = await elevate({ ...rest, pid } as vscode.DebugConfiguration, refusal, folder, false);
+                return elevated ? withServerToken(elevated, s) : undefined;
+            }
             return withServerToken({ ...rest, pid }, s);
         }
         if (config.request === 'launch' && !config.program) {
@@ -235,7 +223,7 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 // ---- starting (or reaching) the adapter -----------------------------------------------------
 
 class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
-    createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+    async createDebugAdapterDescriptor(session: vscode.DebugSession): Promise<vscode.DebugAdapterDescriptor | undefined> {
         const s = settings();
         if (typeof session.configuration.debugServer === 'number') {
             log.info(`session "${session.name}": connecting to the adapter on port ${session.configuration.debugServer}`);
@@ -246,11 +234,20 @@ class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
             log.info(`session "${session.name}": connecting to the adapter at ${server.host}:${server.port}`);
             return new vscode.DebugAdapterServer(server.port, server.host);
         }
+        const python = await adapterPython();
+        if (!python) {
+            return undefined;
+        }
         const args = ['-m', 'dap_threads'];
         if (s.logFile.trim()) {
             args.push('--log-file', s.logFile.trim(), '--log-level', s.logLevel);
         }
-        log.info(`session "${session.name}": starting ${s.python} ${args.join(' ')}`);
-        return new vscode.DebugAdapterExecutable(s.python, args);
+        if (session.configuration[ELEVATE] === 'pkexec') {
+            log.info(`session "${session.name}": starting pkexec ${python} ${args.join(' ')}`);
+            return new vscode.DebugAdapterExecutable('pkexec', [python, ...args]);
+        }
+        log.info(`session "${session.name}": starting ${python} ${args.join(' ')}`);
+        return new vscode.DebugAdapterExecutable(python, args);
     }
 }
+

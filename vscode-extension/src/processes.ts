@@ -7,6 +7,13 @@ export interface ProcessRow {
     name: string;
     threads: number;
     command: string;
+    /** the owner's user name */
+    user: string;
+    /** CPU use over `ps`'s short sample, in % of one CPU */
+    cpu: number;
+    /** false when the kernel would refuse the attach; `reason` says why */
+    traceable: boolean;
+    reason?: string;
 }
 
 /** What the QuickPick shows for one process (a structural subset of vscode.QuickPickItem). */
@@ -17,6 +24,8 @@ export interface ProcessItem {
     /** Our own filter decides what is shown, so VS Code's must not hide anything. */
     alwaysShow: true;
     pid: number;
+    traceable: boolean;
+    reason?: string;
 }
 
 /** Longest command line shown in a row's detail line; the rest is cut with an ellipsis. */
@@ -50,6 +59,11 @@ export function parseProcessList(text: string): ProcessRow[] {
             name: typeof r.name === 'string' ? r.name : '',
             threads: typeof r.threads === 'number' ? r.threads : 0,
             command: typeof r.command === 'string' ? r.command : '',
+            user: typeof r.user === 'string' ? r.user : '',
+            cpu: typeof r.cpu === 'number' && Number.isFinite(r.cpu) ? r.cpu : 0,
+            // an older adapter lists only what it may trace, and says nothing
+            traceable: r.traceable !== false,
+            reason: typeof r.reason === 'string' ? r.reason : undefined,
         });
     }
     return rows;
@@ -63,13 +77,13 @@ export function isAdapterCommand(command: string): boolean {
 /**
  * The rows a user may pick: leaves out kernel threads (no command line), the adapter's own
  * processes (tracing your debugger is never what you meant), and any pids in `exclude`;
- * sorted by name, then pid.
+ * those that can be traced first, each part sorted by name, then pid.
  */
 export function selectableProcesses(rows: readonly ProcessRow[], exclude: Iterable<number> = []): ProcessRow[] {
     const skip = new Set(exclude);
     return rows
         .filter((r) => r.command.trim() !== '' && !isAdapterCommand(r.command) && !skip.has(r.pid))
-        .sort((a, b) => a.name.localeCompare(b.name) || a.pid - b.pid);
+        .sort((a, b) => Number(b.traceable) - Number(a.traceable) || a.name.localeCompare(b.name) || a.pid - b.pid);
 }
 
 export function threadCount(n: number): string {
@@ -80,14 +94,25 @@ export function truncate(text: string, max: number): string {
     return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
-/** One QuickPick row: "name" / "pid 1234 · 5 threads" / "the command line". */
+export function cpuText(cpu: number): string {
+    return `${cpu < 10 ? cpu.toFixed(1) : Math.round(cpu)}% CPU`;
+}
+
+/**
+ * One QuickPick row: "name" / "pid 1234 · 5 threads · alice · 12.5% CPU" / "the command line"; one that
+ * cannot be traced has a lock before its name and the reason before its command line.
+ */
 export function formatProcess(row: ProcessRow): ProcessItem {
+    const who = row.user ? ` · ${row.user}` : '';
+    const command = truncate(row.command, MAX_COMMAND_CHARS);
     return {
-        label: row.name || `pid ${row.pid}`,
-        description: `pid ${row.pid} · ${threadCount(row.threads)}`,
-        detail: truncate(row.command, MAX_COMMAND_CHARS),
+        label: row.traceable ? row.name || `pid ${row.pid}` : `$(lock) ${row.name || `pid ${row.pid}`}`,
+        description: `pid ${row.pid} · ${threadCount(row.threads)}${who} · ${cpuText(row.cpu)}`,
+        detail: row.traceable ? command : `cannot trace: ${row.reason ?? 'not allowed'} — ${command}`,
         alwaysShow: true,
         pid: row.pid,
+        traceable: row.traceable,
+        reason: row.reason,
     };
 }
 
@@ -102,7 +127,7 @@ export function filterProcesses(rows: readonly ProcessRow[], text: string): Proc
         return rows.slice();
     }
     return rows.filter((row) => {
-        const haystack = `${row.name}\n${row.command}\npid ${row.pid}`.toLowerCase();
+        const haystack = `${row.name}\n${row.command}\npid ${row.pid}\n${row.user}`.toLowerCase();
         const pid = String(row.pid);
         return words.every((w) => haystack.includes(w) || (/^\d+$/.test(w) && pid.startsWith(w)));
     });

@@ -14,24 +14,36 @@ import {
     selectableProcesses,
 } from '../src/processes';
 
+function row(pid: number, name: string, threads: number, command: string, more: Partial<ProcessRow> = {}): ProcessRow {
+    return { pid, name, threads, command, user: 'alice', cpu: 0, traceable: true, reason: undefined, ...more };
+}
+
 const rows: ProcessRow[] = [
-    { pid: 4242, name: 'seed', threads: 5, command: '/work/testdata/build/seed 300 8 500' },
-    { pid: 17, name: 'bash', threads: 1, command: '-bash' },
-    { pid: 900, name: 'python3', threads: 2, command: '/usr/bin/python3 -m dap_threads --log-file /tmp/a.log' },
-    { pid: 901, name: 'dap-threads', threads: 1, command: '/venv/bin/python /venv/bin/dap-threads ps --json' },
-    { pid: 2, name: 'kthreadd', threads: 1, command: '' },
-    { pid: 3100, name: 'python3', threads: 3, command: 'python3 server.py --port 8080' },
-    { pid: 42, name: 'spin', threads: 9, command: './spin 8 -1' },
+    row(4242, 'seed', 5, '/work/testdata/build/seed 300 8 500', { cpu: 12.46 }),
+    row(17, 'bash', 1, '-bash'),
+    row(900, 'python3', 2, '/usr/bin/python3 -m dap_threads --log-file /tmp/a.log'),
+    row(901, 'dap-threads', 1, '/venv/bin/python /venv/bin/dap-threads ps --json'),
+    row(2, 'kthreadd', 1, ''),
+    row(3100, 'python3', 3, 'python3 server.py --port 8080', { cpu: 150 }),
+    row(42, 'spin', 9, './spin 8 -1'),
+    row(1, 'systemd', 1, '/sbin/init', { user: 'root', traceable: false, reason: 'it belongs to root: only that user or root may trace it' }),
 ];
 
 describe('parseProcessList', () => {
     it('reads the adapter JSON array', () => {
-        const text = JSON.stringify([{ pid: 1, name: 'init', threads: 1, command: '/sbin/init' }]);
-        assert.deepEqual(parseProcessList(text), [{ pid: 1, name: 'init', threads: 1, command: '/sbin/init' }]);
+        const reason = 'it belongs to root: only that user or root may trace it';
+        const text = JSON.stringify([
+            { pid: 1, name: 'init', threads: 1, command: '/sbin/init', user: 'root', cpu: 0.5, traceable: false, reason },
+        ]);
+        assert.deepEqual(parseProcessList(text), [
+            { pid: 1, name: 'init', threads: 1, command: '/sbin/init', user: 'root', cpu: 0.5, traceable: false, reason },
+        ]);
     });
-    it('drops malformed rows and fills missing fields', () => {
+    it('drops malformed rows and fills missing fields (an older adapter lists only traceable processes)', () => {
         const text = JSON.stringify([null, 3, { pid: 'x' }, { pid: -1 }, { pid: 7 }]);
-        assert.deepEqual(parseProcessList(text), [{ pid: 7, name: '', threads: 0, command: '' }]);
+        assert.deepEqual(parseProcessList(text), [
+            { pid: 7, name: '', threads: 0, command: '', user: '', cpu: 0, traceable: true, reason: undefined },
+        ]);
     });
     it('says what is wrong with output that is not a JSON array', () => {
         assert.throws(() => parseProcessList('Traceback (most recent call last):'), /printed no JSON/);
@@ -54,36 +66,47 @@ describe('selectableProcesses', () => {
     it('leaves out excluded pids', () => {
         assert.ok(!selectableProcesses(rows, [4242]).some((r) => r.pid === 4242));
     });
-    it('sorts by name, then pid', () => {
+    it('sorts those it may trace first, then by name, then pid', () => {
         assert.deepEqual(
             picked.map((r) => `${r.name}:${r.pid}`),
-            ['bash:17', 'python3:3100', 'seed:4242', 'spin:42'],
+            ['bash:17', 'python3:3100', 'seed:4242', 'spin:42', 'systemd:1'],
         );
     });
     it('does not modify its input', () => {
         assert.equal(rows[0].pid, 4242);
-        assert.equal(rows.length, 7);
+        assert.equal(rows.length, 8);
     });
 });
 
 describe('formatProcess', () => {
-    it('shows name, pid, thread count and command line', () => {
+    it('shows name, pid, thread count, user, CPU% and command line', () => {
         assert.deepEqual(formatProcess(rows[0]), {
             label: 'seed',
-            description: 'pid 4242 · 5 threads',
+            description: 'pid 4242 · 5 threads · alice · 12% CPU',
             detail: '/work/testdata/build/seed 300 8 500',
             alwaysShow: true,
             pid: 4242,
+            traceable: true,
+            reason: undefined,
         });
+        assert.equal(formatProcess(rows[5]).description, 'pid 3100 · 3 threads · alice · 150% CPU');
+        assert.equal(formatProcess(row(8, 'x', 1, 'x', { cpu: 0.25 })).description, 'pid 8 · 1 thread · alice · 0.3% CPU');
+    });
+    it('marks a process it may not trace, and says why before the pick', () => {
+        const item = formatProcess(rows[7]);
+        assert.equal(item.label, '$(lock) systemd');
+        assert.equal(item.description, 'pid 1 · 1 thread · root · 0.0% CPU');
+        assert.equal(item.detail, 'cannot trace: it belongs to root: only that user or root may trace it — /sbin/init');
+        assert.equal(item.traceable, false);
     });
     it('says "1 thread" in the singular', () => {
-        assert.equal(formatProcess(rows[1]).description, 'pid 17 · 1 thread');
+        assert.equal(formatProcess(rows[1]).description, 'pid 17 · 1 thread · alice · 0.0% CPU');
     });
     it('names a process without a name by its pid', () => {
-        assert.equal(formatProcess({ pid: 5, name: '', threads: 1, command: 'x' }).label, 'pid 5');
+        assert.equal(formatProcess(row(5, '', 1, 'x')).label, 'pid 5');
     });
     it('cuts a very long command line with an ellipsis', () => {
-        const detail = formatProcess({ pid: 5, name: 'java', threads: 40, command: 'java ' + '-Dx=y '.repeat(100) }).detail;
+        const detail = formatProcess(row(5, 'java', 40, 'java ' + '-Dx=y '.repeat(100))).detail;
         assert.equal(detail.length, MAX_COMMAND_CHARS);
         assert.ok(detail.endsWith('…'));
     });
@@ -112,10 +135,13 @@ describe('filterProcesses', () => {
         assert.deepEqual(pids('python server'), [3100]);
         assert.deepEqual(pids('python seed'), []);
     });
+    it('matches the user', () => {
+        assert.deepEqual(pids('root'), [1]);
+    });
     it('formats what it keeps', () => {
         assert.deepEqual(
             pickerItems(picked, 'spin').map((i) => [i.label, i.description]),
-            [['spin', 'pid 42 · 9 threads']],
+            [['spin', 'pid 42 · 9 threads · alice · 0.0% CPU']],
         );
     });
 });

@@ -22,7 +22,7 @@ function program(name) {
 /** Build the testdata programs (a no-op when they are up to date). */
 function buildTestdata() {
   cp.execFileSync('make', ['-s', '-C', path.join(REPO, 'testdata')], { stdio: 'inherit' });
-  for (const name of ['seed', 'storm']) {
+  for (const name of ['seed', 'storm', 'echo_stdin']) {
     assert.ok(fs.existsSync(program(name)), `testdata program missing: ${program(name)}`);
   }
   assert.ok(fs.existsSync(PYTHON), `PYTHON not found: ${PYTHON} (set PYTHON to the venv's python)`);
@@ -59,7 +59,56 @@ class Session {
         throw e;
       }
       this._record('<-', msg);
+      if (msg.type === 'request') {
+        // DebugClient knows no reverse requests (it would take this for a response): answer it here.
+        this._answerReverse(msg);
+        return undefined;
+      }
       return origDispatch(body);
+    };
+    /** How this client answers reverse requests, by command: a function of the request returning its body. */
+    this.reverseHandlers = {};
+  }
+
+  _answerReverse(request) {
+    const handler = this.reverseHandlers[request.command];
+    const response = { type: 'response', seq: this.dc.sequence++, request_seq: request.seq, command: request.command };
+    try {
+      if (!handler) throw new Error(`this client does not handle '${request.command}'`);
+      response.success = true;
+      response.body = handler(request);
+    } catch (e) {
+      response.success = false;
+      response.message = e.message;
+    }
+    this._record('->', response);
+    const json = JSON.stringify(response);
+    this.dc.outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
+  }
+
+  /**
+   * Answers runInTerminal as an editor does, but runs the command itself with pipes for the terminal, so
+   * a test can type into it and read its bytes: `this.terminal` = {child, stdout(), stderr(), exited}.
+   */
+  runInTerminalWithPipes() {
+    this.terminalRequests = [];
+    this.reverseHandlers.runInTerminal = (request) => {
+      const args = request.arguments;
+      this.terminalRequests.push(args);
+      const env = { ...process.env };
+      for (const [k, v] of Object.entries(args.env || {})) {
+        if (v === null) delete env[k];
+        else env[k] = v;
+      }
+      const child = cp.spawn(args.args[0], args.args.slice(1), { cwd: args.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+      track(child.pid);
+      const out = [];
+      const err = [];
+      child.stdout.on('data', (d) => out.push(d));
+      child.stderr.on('data', (d) => err.push(d));
+      const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+      this.terminal = { child, exited, stdout: () => Buffer.concat(out), stderr: () => Buffer.concat(err) };
+      return { processId: child.pid };
     };
   }
 
@@ -149,7 +198,7 @@ class Session {
   }
 
   /** initialize, then (concurrently) `startCommand` and configurationDone once `initialized` came. */
-  async begin(startCommand, startArgs) {
+  async begin(startCommand, startArgs, initializeExtra = {}) {
     const init = await this.request('initialize', {
       clientID: 'debugclient-suite',
       adapterID: 'dap-threads',
@@ -157,6 +206,7 @@ class Session {
       columnsStartAt1: true,
       pathFormat: 'path',
       supportsRunInTerminalRequest: false,
+      ...initializeExtra,
     });
     const configured = this.waitForEvent('initialized').then(() => this.request('configurationDone'));
     const started = this.request(startCommand, startArgs);
@@ -184,8 +234,10 @@ function checkWireShapes(session) {
     const where = JSON.stringify(m);
     assert.ok(Number.isInteger(m.seq) && m.seq > lastSeq, `seq must be a rising integer: ${where}`);
     lastSeq = m.seq;
-    assert.ok(m.type === 'response' || m.type === 'event', `type must be response or event: ${where}`);
-    if (m.type === 'response') {
+    assert.ok(['response', 'event', 'request'].includes(m.type), `type must be response, event or (reverse) request: ${where}`);
+    if (m.type === 'request') {
+      assert.strictEqual(typeof m.command, 'string', `reverse request without command: ${where}`);
+    } else if (m.type === 'response') {
       assert.strictEqual(typeof m.request_seq, 'number', `response without request_seq: ${where}`);
       assert.strictEqual(typeof m.success, 'boolean', `response without success: ${where}`);
       assert.strictEqual(typeof m.command, 'string', `response without command: ${where}`);
