@@ -74,9 +74,11 @@ def min_tracer(work: Workload, out: Any, exit_event: bool = False) -> Result:
     return _read_elapsed(out), cpu
 
 
-def dap_launch(work: Workload, out: Any, baseline: str | None = None) -> Result:
+def dap_launch(work: Workload, out: Any, baseline: str | None = None, env: dict[str, str] | None = None) -> Result:
     # A baseline checkout's adapter: its folder first on the path, and not this one's (-P: no cwd entry).
     extra: dict[str, Any] = {"env": {"PYTHONPATH": baseline}, "pre_args": ["-P"]} if baseline else {}
+    if env:
+        extra["env"] = {**extra.get("env", {}), **env}
     with Adapter(python=common.PYTHON, **extra) as adapter:
         adapter.initialize()
         before = cpu_ns(adapter.proc.pid)
@@ -220,6 +222,11 @@ CONTESTANTS: dict[str, tuple[str, Runner, str | None]] = {
     "min_c": ("min C tracer (TRACECLONE)", min_tracer, None),
     "min_c_exit": ("min C tracer (+TRACEEXIT)", lambda w, o: min_tracer(w, o, exit_event=True), None),
     "dap_launch": ("dap-threads launch (DAP)", dap_launch, None),
+    "dap_launch_pure": (
+        "dap-threads launch, pure Python",
+        lambda w, o: dap_launch(w, o, env={"DAP_THREADS_PURE_PYTHON": "1"}),
+        None,
+    ),
     "dap_attach": ("dap-threads attach (DAP)", dap_attach, None),
     "dap_run": ("dap-threads run (CLI)", dap_run, None),
     "gdb": ("gdb -batch (run)", gdb_batch, "gdb"),

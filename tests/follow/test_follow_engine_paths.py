@@ -24,6 +24,7 @@ from test_syscall_catch import (  # noqa: F401
 )
 from test_vfork_pause import (  # noqa: F401
     test_a_pause_completes_with_a_thread_asleep_in_vfork_launched,
+    test_a_thread_that_leaves_vfork_after_continue_is_held_by_the_next_pause,
     test_detach_while_a_thread_is_asleep_in_vfork_lets_it_go_when_it_wakes,
 )
 
