@@ -278,7 +278,10 @@ def run(
     for r in range(rounds):
         this_round: dict[str, int] = {}
         for key in common.rotate(keys, r):
-            this_round[key], tracer_cpu = CONTESTANTS[key][1](work, scratch.file(key))
+            try:
+                this_round[key], tracer_cpu = CONTESTANTS[key][1](work, scratch.file(key))
+            except Exception as exc:  # say which contestant failed (a hang shows only as a timeout)
+                raise RuntimeError(f"{key}, round {r + 1}: {exc!r}") from exc
             if tracer_cpu is not None:
                 cpu[key].append(tracer_cpu / total / 1e3)  # µs per thread
         base = this_round["untraced"]
