@@ -11,7 +11,8 @@ NPM_DIRS := tests/debugclient
 
 setup: $(VENV)/.installed testdata
 
-$(VENV)/.installed: pyproject.toml
+# setup.py and the C file: the compiled helper is built by the (editable) install.
+$(VENV)/.installed: pyproject.toml setup.py dap_threads/engine/_fastptrace.c
 	@echo "== setup: .venv with dap-threads and its test tools, from PyPI (about 1 minute the first time) =="
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -59,4 +60,4 @@ bench: setup
 
 clean:
 	$(MAKE) -s -C testdata clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) build dap_threads/engine/_fastptrace*.so

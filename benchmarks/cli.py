@@ -14,16 +14,46 @@ from typing import Any
 
 from . import attach, common, footprint, latency, observe, pane, pause, report, stacks, storm, syscalls
 from .common import Scratch, Spinners, log
+from .dap import lldb_dap
 
-SUITES = ("storm", "latency", "attach", "pause", "footprint", "stacks", "observe", "pane", "syscalls")
+SUITES = (
+    "storm",
+    "storms",
+    "parallel",
+    "latency",
+    "attach",
+    "pause",
+    "footprint",
+    "stacks",
+    "observe",
+    "pane",
+    "syscalls",
+)
+
+#: The storm sizes beyond the main one (issue 13), with the contestants worth their time there.
+_STORM_SIZES = ["untraced", "min_c", "dap_launch", "dap_run", "gdb", "lldb_dap"]
+_PARALLEL = ["untraced", "min_c", "dap_launch", "dap_run", "gdb"]
 
 #: What each suite runs: the default (under ~10 minutes on 2 cores) and --quick (under ~2 minutes).
 PLANS: dict[str, dict[str, Any]] = {
     "default": {
         "storm": {"total": 4000, "batch": 8, "rounds": 9},
+        "storms": {
+            "configs": [
+                {"total": 4000, "batch": 64, "rounds": 5, "contestants": [*_STORM_SIZES, "strace"]},
+                {"total": 20000, "batch": 8, "rounds": 3, "contestants": _STORM_SIZES},
+                {"total": 20000, "batch": 64, "rounds": 3, "contestants": _STORM_SIZES},
+            ]
+        },
+        "parallel": {"creators": os.cpu_count() or 2, "total": 8000, "batch": 8, "rounds": 5, "contestants": _PARALLEL},
         "latency": {"plan": [(100, 300), (1000, 3000), (10000, 20000)], "rounds": 3},
-        "attach": {"sizes": [10, 1000, 10000], "rounds": 5, "gdb_rounds": {10000: 1}},
-        "pause": {"sizes": [1000, 10000], "rounds": {1000: 5, 10000: 2}, "any_rounds": {1000: 3, 10000: 1}},
+        "attach": {"sizes": [10, 1000, 10000], "rounds": 5, "gdb_rounds": {10000: 1}, "lldb_rounds": {10000: 1}},
+        "pause": {
+            "sizes": [1000, 10000],
+            "rounds": {1000: 5, 10000: 3},
+            "any_rounds": {1000: 3, 10000: 1},
+            "lldb_rounds": {1000: 3, 10000: 1},
+        },
         "footprint": {"startup_rounds": 7, "lifetimes": 100_000},
         "stacks": {"sizes": [6, 1000, 10000], "rounds": 5, "tool_rounds": {6: 5, 1000: 3, 10000: 1}},
         "observe": {
@@ -39,9 +69,11 @@ PLANS: dict[str, dict[str, Any]] = {
     },
     "quick": {
         "storm": {"total": 4000, "batch": 8, "rounds": 3},
+        "storms": {"configs": [{"total": 4000, "batch": 64, "rounds": 2, "contestants": _STORM_SIZES}]},
+        "parallel": {"creators": os.cpu_count() or 2, "total": 4000, "batch": 8, "rounds": 2, "contestants": _PARALLEL},
         "latency": {"plan": [(100, 100), (1000, 1000), (10000, 5000)], "rounds": 1},
-        "attach": {"sizes": [10, 1000], "rounds": 3, "gdb_rounds": {}},
-        "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}},
+        "attach": {"sizes": [10, 1000], "rounds": 3, "gdb_rounds": {}, "lldb_rounds": {1000: 1}},
+        "pause": {"sizes": [1000], "rounds": {1000: 3}, "any_rounds": {1000: 1}, "lldb_rounds": {1000: 1}},
         "footprint": {"startup_rounds": 3, "lifetimes": 20_000},
         "stacks": {"sizes": [6, 1000], "rounds": 3, "tool_rounds": {6: 3, 1000: 1}},
         "observe": {
@@ -100,6 +132,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "gdb": common.tool_version(["gdb", "--version"]),
+        "lldb_dap": common.tool_version([lldb_dap() or "lldb-dap", "--version"]),
         "strace": common.tool_version(["strace", "-V"]),
         "load_before": os.getloadavg()[0],
         "commit": _git(["rev-parse", "--short", "HEAD"]),
@@ -130,10 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     plan = PLANS["quick" if args.quick else "default"]
     if args.rounds:
-        plan = {
-            suite: {**cfg, **{k: _rounds_like(v, args.rounds) for k, v in cfg.items() if k == "rounds"}}
-            for suite, cfg in plan.items()
-        }
+        plan = {suite: _with_rounds(cfg, args.rounds) for suite, cfg in plan.items()}
     results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "plan": _jsonable(plan)}
     scratch, spinners = Scratch(), Spinners()
     failed: list[str] = []
@@ -175,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run_suite(suite: str, cfg: dict[str, Any], scratch: Scratch, spinners: Spinners) -> dict[str, Any]:
     if suite == "storm":
         return storm.run(scratch, **cfg)
+    if suite == "storms":
+        return {"configs": [storm.run(scratch, **part) for part in cfg["configs"]]}
+    if suite == "parallel":
+        return storm.run(scratch, **cfg)
     if suite == "latency":
         return latency.run(scratch, **cfg)
     if suite == "attach":
@@ -205,9 +239,18 @@ def _update_readme(table_text: str) -> None:
 def _pause(spinners: Spinners, cfg: dict[str, Any]) -> dict[str, Any]:
     rows = {}
     for n in cfg["sizes"]:
-        part = pause.run(spinners, sizes=[n], rounds=cfg["rounds"][n], any_rounds=cfg["any_rounds"])
+        part = pause.run(
+            spinners, sizes=[n], rounds=cfg["rounds"][n], any_rounds=cfg["any_rounds"], lldb_rounds=cfg["lldb_rounds"]
+        )
         rows.update(part["rows"])
     return {"rows": rows}
+
+
+def _with_rounds(cfg: dict[str, Any], rounds: int) -> dict[str, Any]:
+    changed = {k: _rounds_like(v, rounds) if k == "rounds" else v for k, v in cfg.items()}
+    if "configs" in cfg:
+        changed["configs"] = [_with_rounds(part, rounds) for part in cfg["configs"]]
+    return changed
 
 
 def _rounds_like(value: Any, rounds: int) -> Any:

@@ -23,7 +23,7 @@ TESTDATA = REPO / "testdata" / "build"
 #: The interpreter that runs the adapter: the one running the benchmarks (the venv's, via `make bench`).
 PYTHON = sys.executable
 
-C_PROGRAMS = ("min_tracer", "tstorm", "pace")
+C_PROGRAMS = ("min_tracer", "tstorm", "pace", "pstorm")
 
 
 def program(name: str) -> str:

@@ -39,10 +39,13 @@ class Adapter:
         pre_args: Iterable[str] = (),
         log_file: Path | None = None,
         env: dict[str, str] | None = None,
+        argv: list[str] | None = None,
     ) -> None:
-        argv = [python or sys.executable, *pre_args, "-m", "dap_threads"]
-        if log_file is not None:
-            argv += ["--log-file", str(log_file), "--log-level", "info"]
+        """``argv``: another adapter to run instead (lldb-dap), spoken to the same way."""
+        if argv is None:
+            argv = [python or sys.executable, *pre_args, "-m", "dap_threads"]
+            if log_file is not None:
+                argv += ["--log-file", str(log_file), "--log-level", "info"]
         self.started_ns = time.monotonic_ns()
         self.proc = subprocess.Popen(
             argv,
@@ -180,6 +183,18 @@ class Adapter:
         self.request("attach", {"pid": pid})
         self.request("configurationDone")
 
+    def start_deferred(self, command: str, arguments: Any, timeout: float = 120) -> int:
+        """lldb-dap's launch sequencing: it answers `launch`/`attach` only after
+        `configurationDone`, which it expects after its `initialized` event.
+        Returns the arrival time (ns) of the launch/attach response."""
+        seq = self.send(command, arguments)
+        self.event("initialized", timeout=timeout)
+        self.request("configurationDone", timeout=timeout)
+        arrival, response = self.response(seq, timeout)
+        if not response.get("success"):
+            raise DapError(f"{command} failed: {response.get('message')}")
+        return arrival
+
     def close(self, timeout: float = 20) -> None:
         """Disconnect (detach from an attached program), close stdin, wait for the adapter to exit."""
         if self.proc.poll() is None and not self.eof:
@@ -204,6 +219,19 @@ class Adapter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def lldb_dap() -> str | None:
+    """LLVM's DAP adapter, under any of the names Debian and LLVM have given it."""
+    import glob
+    import shutil
+
+    for name in ("lldb-dap", "lldb-vscode"):
+        found = shutil.which(name)
+        if found:
+            return found
+    versioned = sorted(glob.glob("/usr/bin/lldb-dap-[0-9]*") + glob.glob("/usr/bin/lldb-vscode-[0-9]*"))
+    return versioned[-1] if versioned else None
 
 
 def cpu_ns(pid: int) -> int:

@@ -9,10 +9,11 @@
  *
  *   min_tracer --probe PID [--wait-any]
  *       Attach to a running process and time the primitive steps, printing
- *       one line "seize_ns=A pause_ns=B cont_ns=C threads=N": seize every
- *       thread (rescanning /proc/PID/task until nothing new), interrupt all
- *       and wait for every stop, resume all; then stop and detach again so
- *       the process runs on untouched. The stops are collected with
+ *       one line "seize_ns=A pause_ns=B cont_ns=C detach_ns=D threads=N":
+ *       seize every thread (rescanning /proc/PID/task until nothing new),
+ *       interrupt all and wait for every stop, resume all; then stop and
+ *       detach again (D: what a disconnect must do), so the process runs on
+ *       untouched. The stops are collected with
  *       waitpid(tid) for each thread in turn, or with --wait-any by
  *       waitpid(-1) as an event loop must: the kernel walks the tracer's
  *       whole tracee list on every waitpid(-1), so collecting N stops that
@@ -227,8 +228,9 @@ static int probe(pid_t pid, int wait_any)
     stop_all(0);
     for (size_t i = 0; i < ntids; i++)
         ptrace(PTRACE_DETACH, tids[i], 0, (void *)(intptr_t)pending_sig[i]);
-    printf("seize_ns=%llu pause_ns=%llu cont_ns=%llu threads=%zu\n", (unsigned long long)(t1 - t0),
-           (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2), ntids);
+    uint64_t t4 = now_ns();
+    printf("seize_ns=%llu pause_ns=%llu cont_ns=%llu detach_ns=%llu threads=%zu\n", (unsigned long long)(t1 - t0),
+           (unsigned long long)(t2 - t1), (unsigned long long)(t3 - t2), (unsigned long long)(t4 - t3), ntids);
     return 0;
 }
 

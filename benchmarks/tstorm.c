@@ -1,13 +1,17 @@
 /* tstorm: testdata/storm, timed from inside.
  *
- *   tstorm TOTAL BATCH OUTFILE [--wait]
+ *   tstorm TOTAL BATCH OUTFILE [--wait[=FIFO]]
  *
  * Creates TOTAL short threads in batches of BATCH (create the batch, join
  * it) and writes "elapsed_ns threads" to OUTFILE: the time of the
  * create/join loop alone, so a tracer's own start-up (gdb reading symbols,
  * the adapter's imports) is not counted. With --wait it prints "ready" and
- * waits for a byte on stdin before the storm, so a tracer can attach first. */
+ * waits for a byte on stdin (--wait=FIFO: from FIFO) before the storm, so a
+ * tracer can attach first, and after writing OUTFILE prints "done" and waits
+ * for another byte (or the end of the input), so a tracer's CPU time can be
+ * read while it still traces. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -35,7 +39,7 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: tstorm TOTAL BATCH OUTFILE [--wait]\n");
+        fprintf(stderr, "usage: tstorm TOTAL BATCH OUTFILE [--wait[=FIFO]]\n");
         return 2;
     }
     long total = atol(argv[1]), batch = atol(argv[2]);
@@ -44,11 +48,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "tstorm: need TOTAL >= 0 and BATCH >= 1\n");
         return 2;
     }
-    if (argc > 4 && strcmp(argv[4], "--wait") == 0) {
-        char c;
+    /* --wait reads its go-ahead bytes from stdin, --wait=PATH from PATH (a FIFO:
+     * a tracer may give the program /dev/null as stdin) */
+    int wait = argc > 4 && strncmp(argv[4], "--wait", 6) == 0;
+    int go = 0;
+    char c;
+    if (wait) {
         printf("ready\n");
         fflush(stdout);
-        if (read(0, &c, 1) != 1)
+        if (argv[4][6] == '=' && (go = open(argv[4] + 7, O_RDONLY)) < 0) {
+            perror(argv[4] + 7);
+            return 1;
+        }
+        if (read(go, &c, 1) != 1)
             return 1;
     }
     pthread_t *threads = calloc((size_t)batch, sizeof *threads);
@@ -73,5 +85,11 @@ int main(int argc, char **argv)
     }
     fprintf(f, "%llu %ld\n", (unsigned long long)elapsed, total);
     fclose(f);
+    if (wait) {
+        printf("done\n");
+        fflush(stdout);
+        if (read(go, &c, 1) < 0)
+            return 1;
+    }
     return 0;
 }

@@ -19,7 +19,9 @@ else
 fi
 mkdir -p wheels
 rm -f wheels/dap_threads-*.whl
-"$python" -m pip wheel --quiet --no-deps --wheel-dir wheels ..
+# Without the compiled helper (setup.py): a pure-Python wheel serves every Python >= 3.11 on every
+# architecture, where one with the helper would install only on the Python and machine that built it.
+DAP_THREADS_PURE_PYTHON=1 "$python" -m pip wheel --quiet --no-deps --wheel-dir wheels ..
 ours="$(ls wheels/dap_threads-*.whl)"
 
 stamp="$(sha256sum ../pyproject.toml | cut -c1-64)"

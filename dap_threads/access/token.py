@@ -7,10 +7,11 @@ is refused: whoever planted or read it would know the token.
 
 from __future__ import annotations
 
-import hmac
 import os
-import secrets
 import stat
+
+# hmac (with hashlib and OpenSSL) and secrets are imported where used: only a
+# --listen adapter needs them, and they cost ~4 ms of every start-up.
 
 #: Shorter tokens from a file are refused: they could be guessed.
 MIN_LENGTH = 16
@@ -21,11 +22,15 @@ class TokenFileError(ValueError):
 
 
 def generate() -> str:
+    import secrets
+
     return secrets.token_urlsafe(32)
 
 
 def matches(expected: str, given: str) -> bool:
     """Constant-time comparison (as bytes: compare_digest refuses non-ASCII str)."""
+    import hmac
+
     return hmac.compare_digest(expected.encode(), given.encode())
 
 

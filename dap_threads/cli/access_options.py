@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sys
 
@@ -75,6 +74,8 @@ def _host_of(listen: str) -> str:
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
+    import ipaddress  # here: only --listen needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:  # a host name: it may be anything

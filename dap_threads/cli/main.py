@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ..engine.sigchld import block_early
 from .access_options import add_access_options, listen_policy, say
 from .catch import CatchOptions
 
@@ -170,6 +171,9 @@ def configure_logging(log_file: str | None, level: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Before any thread exists, so that every thread inherits it: the reaper
+    # then wakes on a signalfd (engine/sigchld.py explains why all must block it).
+    block_early()
     args = build_parser().parse_args(argv)
     try:
         configure_logging(args.log_file, args.log_level)

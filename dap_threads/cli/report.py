@@ -22,6 +22,7 @@ import attrs
 
 from ..engine import procfs
 from ..engine.events import ChildDetached, Event, Output, ProcessExited, SyscallSeen, ThreadExited, ThreadStarted
+from ..engine.names import ThreadNames as FastNames
 
 MARK = "[dap-threads]"
 _COLOUR, _RESET = "\x1b[36m", "\x1b[0m"
@@ -42,24 +43,42 @@ def wants_colour(out: TextIO) -> bool:
 class ThreadNames:
     """The name each thread had, looked up again until it exits (threads usually name themselves after starting)."""
 
+    #: How often the names of live threads are read again (``refresh``): a storm publishes a batch every
+    #: few tens of µs, and reading every live name per batch cost more than the events themselves.
+    REFRESH_SECONDS = 0.01
+
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self._names: dict[int, str] = {}
+        self._reader = FastNames(pid)
+        self._refreshed = 0.0
 
     def refresh(self) -> None:
-        if len(self._names) <= 256:  # past that, the reads would cost more than the names are worth
-            for tid in self._names:
-                name = procfs.thread_name(self.pid, tid)
-                if name is not None:
-                    self._names[tid] = name
+        now = time.monotonic()
+        # past 256 threads, the reads would cost more than the names are worth
+        if len(self._names) > 256 or now - self._refreshed < self.REFRESH_SECONDS:
+            return
+        self._refreshed = now
+        tids = list(self._names)
+        for tid, name in zip(tids, self._reader.read(tids, None)):
+            if name is not None:
+                self._names[tid] = name
 
     def started(self, tid: int) -> str:
-        name = procfs.thread_name(self.pid, tid) or "?"
+        name = self._read(tid) or "?"
         self._names[tid] = name
         return name
 
     def exited(self, tid: int) -> str:
-        return self._names.pop(tid, None) or procfs.thread_name(self.pid, tid) or "?"
+        return self._names.pop(tid, None) or self._read(tid) or "?"
+
+    def close(self) -> None:
+        """The process is gone: let go of its /proc/PID/task descriptor (``run`` follows many children)."""
+        self._reader.forget()
+
+    def _read(self, tid: int) -> str | None:
+        # The kept /proc/PID/task descriptor first (a third of the cost); the plain path where it fails.
+        return self._reader.read_one(tid) or procfs.thread_name(self.pid, tid)
 
 
 class Reporter:
@@ -82,6 +101,8 @@ class Reporter:
         lines = [line for line in map(self.format, batch) if line]
         if not self.quiet_events:
             self._write(lines)
+        if batch and isinstance(batch[-1], ProcessExited):  # the tracer's last event: close its /proc descriptor
+            self.names.close()
 
     def lived(self, event: ThreadExited) -> Any:
         return self.exit_record(event.tid, event.time) if self.exit_record is not None else None
@@ -145,11 +166,16 @@ class TextReporter(Reporter):
     def __init__(self, pid: int, out: TextIO, colour: bool) -> None:
         super().__init__(pid, out)
         self._start, self._end = (_COLOUR, _RESET) if colour else ("", "")
+        self._second = -1
+        self._hms = ""
 
     def _line(self, text: str, when: float | None = None) -> str:
         when = time.time() if when is None else when
-        stamp = time.strftime("%H:%M:%S", time.localtime(when)) + f".{int(when * 1000) % 1000:03d}"
-        return f"{self._start}{MARK} {stamp} {text}{self._end}\n"
+        second = int(when)
+        if second != self._second:  # strftime once a second, not once a line (a storm prints thousands)
+            self._second = second
+            self._hms = time.strftime("%H:%M:%S", time.localtime(when))
+        return f"{self._start}{MARK} {self._hms}.{int(when * 1000) % 1000:03d} {text}{self._end}\n"
 
     def format(self, event: Event) -> str | None:
         if isinstance(event, ThreadStarted):

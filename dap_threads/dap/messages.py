@@ -6,18 +6,22 @@ Optional fields default to None and are left off the wire (see
 ``converter``); a field without a default is required by the spec.
 Only what this adapter reads or sends is declared; unknown argument fields a
 client sends are ignored, as the spec asks of adapters.
+
+No generated __repr__ or __eq__ (``repr=False, eq=False``): nothing compares
+or prints these, and compiling those methods for every class was ~5 ms of the
+adapter's start-up. Messages are logged as the JSON that goes on the wire.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import attrs
 
 # ----- request arguments (client -> adapter) ------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class InitializeArguments:
     adapterID: str
     clientID: str | None = None
@@ -34,7 +38,7 @@ class InitializeArguments:
     supportsStartDebuggingRequest: bool = False
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class AttachArguments:
     pid: int | None = None
     #: VS Code's C/C++ tools name it processId and may send it as a string
@@ -58,7 +62,7 @@ class AttachArguments:
     debugServer: Any = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class LaunchArguments:
     program: str
     args: list[str] = attrs.Factory(list)
@@ -82,7 +86,7 @@ class LaunchArguments:
     followExec: bool = True
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ThreadArguments:
     """continue, pause, and the other requests that name one thread."""
 
@@ -90,34 +94,34 @@ class ThreadArguments:
     singleThread: bool = False
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackTraceArguments:
     threadId: int
     startFrame: int | None = None
     levels: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class SourceArguments:
     #: required by the spec, though a client that sends ``source.path`` may leave it 0
     sourceReference: int = 0
     source: Source | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ModulesArguments:
     startModule: int | None = None
     moduleCount: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ReadMemoryArguments:
     memoryReference: str
     count: int
     offset: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class DisassembleArguments:
     memoryReference: str
     instructionCount: int
@@ -126,45 +130,45 @@ class DisassembleArguments:
     resolveSymbols: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class EvaluateArguments:
     expression: str
     frameId: int | None = None
     context: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ScopesArguments:
     frameId: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class VariablesArguments:
     variablesReference: int
     start: int | None = None
     count: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class DisconnectArguments:
     restart: bool = False
     terminateDebuggee: bool | None = None
     suspendDebuggee: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class TerminateArguments:
     restart: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExceptionFilterOptions:
     filterId: str
     condition: str | None = None
     mode: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class SetExceptionBreakpointsArguments:
     filters: list[str]
     filterOptions: list[ExceptionFilterOptions] | None = None
@@ -172,12 +176,12 @@ class SetExceptionBreakpointsArguments:
     exceptionOptions: Any = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExceptionInfoArguments:
     threadId: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class NoArguments:
     pass
 
@@ -192,7 +196,7 @@ class TimelineArguments:
 # ----- reverse requests (adapter -> client) --------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class RunInTerminalRequestArguments:
     args: list[str]
     cwd: str
@@ -201,7 +205,7 @@ class RunInTerminalRequestArguments:
     env: dict[str, str | None] | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StartDebuggingRequestArguments:
     """The reverse request ``startDebugging``: the client starts a new session of our type."""
 
@@ -212,18 +216,20 @@ class StartDebuggingRequestArguments:
 # ----- bodies (adapter -> client) -----------------------------------------
 
 
-@attrs.define
-class Thread:
+# Typed dicts, not attrs classes: a `threads` response may list 10,000
+# threads, and an attrs object per thread plus the converter's unstructuring
+# cost ~3 µs each (and the converter's first use of a class compiles its
+# unstructure function, ~10 ms, in the attach benchmark's critical path).
+class Thread(TypedDict):
     id: int
     name: str
 
 
-@attrs.define
-class ThreadsResponseBody:
+class ThreadsResponseBody(TypedDict):
     threads: list[Thread]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Source:
     name: str | None = None
     path: str | None = None
@@ -231,7 +237,7 @@ class Source:
     presentationHint: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackFrame:
     id: int
     name: str
@@ -243,13 +249,13 @@ class StackFrame:
     presentationHint: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StackTraceResponseBody:
     stackFrames: list[StackFrame]
     totalFrames: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Scope:
     name: str
     variablesReference: int
@@ -258,12 +264,12 @@ class Scope:
     namedVariables: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ScopesResponseBody:
     scopes: list[Scope]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Variable:
     name: str
     value: str
@@ -272,12 +278,12 @@ class Variable:
     memoryReference: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class VariablesResponseBody:
     variables: list[Variable]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Module:
     id: str
     name: str
@@ -288,26 +294,26 @@ class Module:
     addressRange: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ModulesResponseBody:
     modules: list[Module]
     totalModules: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class SourceResponseBody:
     content: str
     mimeType: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ReadMemoryResponseBody:
     address: str
     unreadableBytes: int | None = None
     data: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class DisassembledInstruction:
     address: str
     instruction: str
@@ -319,36 +325,36 @@ class DisassembledInstruction:
     presentationHint: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class DisassembleResponseBody:
     instructions: list[DisassembledInstruction]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class EvaluateResponseBody:
     result: str
     variablesReference: int  # required by the spec even when 0 (nothing to expand)
     type: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ContinueResponseBody:
     allThreadsContinued: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class Breakpoint:
     verified: bool
     message: str | None = None
     id: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class SetExceptionBreakpointsResponseBody:
     breakpoints: list[Breakpoint]
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExceptionBreakpointsFilter:
     filter: str
     label: str
@@ -358,14 +364,14 @@ class ExceptionBreakpointsFilter:
     conditionDescription: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExceptionDetails:
     message: str | None = None
     typeName: str | None = None
     stackTrace: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExceptionInfoResponseBody:
     exceptionId: str
     breakMode: str  # "never", "always", "unhandled", "userUnhandled"
@@ -376,13 +382,13 @@ class ExceptionInfoResponseBody:
 # ----- event bodies ---------------------------------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ThreadEventBody:
     reason: str
     threadId: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class StoppedEventBody:
     reason: str
     threadId: int | None = None
@@ -391,36 +397,36 @@ class StoppedEventBody:
     text: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ContinuedEventBody:
     threadId: int
     allThreadsContinued: bool | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ModuleEventBody:
     reason: str  # "new", "changed", "removed"
     module: Module
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class InvalidatedEventBody:
     areas: list[str] | None = None
     threadId: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ExitedEventBody:
     exitCode: int
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class OutputEventBody:
     output: str
     category: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ProcessEventBody:
     name: str
     systemProcessId: int | None = None
@@ -429,7 +435,7 @@ class ProcessEventBody:
     pointerSize: int | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ProgressStartEventBody:
     progressId: str
     title: str
@@ -438,20 +444,20 @@ class ProgressStartEventBody:
     percentage: float | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ProgressUpdateEventBody:
     progressId: str
     message: str | None = None
     percentage: float | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ProgressEndEventBody:
     progressId: str
     message: str | None = None
 
 
-@attrs.define
+@attrs.define(repr=False, eq=False)
 class ErrorMessage:
     """The ``error`` of an ErrorResponse body (the spec's Message type)."""
 

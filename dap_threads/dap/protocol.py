@@ -8,6 +8,7 @@ client's responses to our own (reverse) requests go to ``reverse``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -22,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class FrameWriter:
-    """Collects outgoing frames and writes them once per loop iteration.
+    """Collects outgoing frames and writes them once per loop iteration, or once per batch.
 
     Batching turns a burst of thread events into one write system call (each
     write also wakes the client, which competes with the traced program for
@@ -31,6 +32,11 @@ class FrameWriter:
     rounds timeouts up to whole milliseconds: it cost a millisecond of event
     latency at the median, so frames go out at the end of the iteration that
     produced them (or at once past 64 KiB).
+
+    Inside ``with writer.batch():`` frames are held until the block ends and
+    then written at once: the messages of one waitpid drain go out in the
+    drain's own loop iteration, not one iteration (an epoll_wait and a
+    callback) later.
     """
 
     LARGE_BATCH = 64 * 1024
@@ -41,15 +47,21 @@ class FrameWriter:
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._scheduled = False
+        self._batch = _Batch(self)
+        self._batch_depth = 0
 
     def write(self, frame: bytes) -> None:
         self._pending.append(frame)
         self._pending_size += len(frame)
         if self._pending_size >= self.LARGE_BATCH:
             self.flush()
-        elif not self._scheduled:
+        elif not self._scheduled and not self._batch_depth:
             self._scheduled = True
             self._loop.call_soon(self._flush_scheduled)
+
+    def batch(self) -> _Batch:
+        """A context in which frames wait for its end, then go out in one write."""
+        return self._batch
 
     def _flush_scheduled(self) -> None:
         self._scheduled = False
@@ -57,7 +69,7 @@ class FrameWriter:
 
     def flush(self) -> None:
         if self._pending and not self._transport.is_closing():
-            self._transport.write(b"".join(self._pending))
+            self._transport.write(b"".join(self._pending) if len(self._pending) > 1 else self._pending[0])
         self._pending.clear()
         self._pending_size = 0
 
@@ -65,6 +77,36 @@ class FrameWriter:
         self.flush()
         if not self._transport.is_closing():
             self._transport.close()
+
+
+class _Batch:
+    """``FrameWriter.batch()``: a plain class, cheaper than a generator-based context manager."""
+
+    __slots__ = ("_writer",)
+
+    def __init__(self, writer: FrameWriter) -> None:
+        self._writer = writer
+
+    def __enter__(self) -> None:
+        self._writer._batch_depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        writer = self._writer
+        writer._batch_depth -= 1
+        if not writer._batch_depth:
+            writer.flush()
+
+
+#: The `thread` event (DAP "Thread Event"), byte for byte what ``_send_data``
+#: would encode (json.dumps, compact separators, these keys in this order),
+#: with seq and threadId filled in: two of these go out per thread lifetime,
+#: and the generic path (attrs body, converter, dict, json.dumps) costs
+#: several times more. tests/unit/test_thread_event_template.py holds the two
+#: paths to the same bytes; the test client validates every one against the schema.
+_THREAD_EVENT = {
+    reason: b'{"seq":%d,"type":"event","event":"thread","body":{"reason":"' + reason.encode() + b'","threadId":%d}}'
+    for reason in ("started", "exited")
+}
 
 
 class DAPProtocol(FramedTransport):
@@ -81,6 +123,12 @@ class DAPProtocol(FramedTransport):
 
     def attach_writer(self, frames: FrameWriter) -> None:
         self._frames = frames
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Messages sent inside ``with protocol.batch():`` go out in one write at its end."""
+        if self._frames is None:
+            return contextlib.nullcontext()
+        return self._frames.batch()
 
     def flush(self) -> None:
         """Write what is queued now, not at the end of this loop iteration: for progress events sent
@@ -117,6 +165,20 @@ class DAPProtocol(FramedTransport):
         if body is not None:
             message["body"] = _plain(body)
         self._send_data(message)
+
+    def send_thread_event(self, reason: str, thread_id: int) -> None:
+        """A `thread` event with ``reason`` "started" or "exited", encoded from its template."""
+        frames = self._frames
+        if frames is None:
+            log.error("no transport to send a thread event for %d", thread_id)
+            return
+        self._seq += 1
+        body = _THREAD_EVENT[reason] % (self._seq, thread_id)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("--> %s", body)
+        frames.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        if self.on_message_sent is not None:
+            self.on_message_sent(json.loads(body))
 
     def send_reverse_request(self, command: str, arguments: Any = None) -> int:
         """Send a (reverse) request to the client; returns its seq. ``reverse.request`` awaits the answer."""

@@ -31,7 +31,6 @@ real one. If lsprotocol is already loaded, nothing is stood in for.
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import sys
 import threading
@@ -104,7 +103,13 @@ from pygls.io_ import run_async  # noqa: E402  (after the stand-ins are in place
 from pygls.protocol import JsonRPCProtocol  # noqa: E402
 from pygls.server import JsonRPCServer  # noqa: E402
 
-PYGLS_VERSION = importlib.metadata.version("pygls")
+
+def pygls_version() -> str:
+    """The installed pygls version (for the pin's test; importlib.metadata costs ~10 ms of start-up)."""
+    import importlib.metadata
+
+    return importlib.metadata.version("pygls")
+
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ A catch outranks a pause still being announced: its event answers the pause.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .events import AllStopped
 
@@ -40,22 +40,32 @@ class AllStop:
         self._emit = emit
         self._look_for_zombies = look_for_zombies
         self._publish = publish
-        self._awaiting: set[int] | None = None
+        #: in the order the threads were interrupted (the order they tend to stop in): see Reaper._drain_awaited
+        self._awaiting: dict[int, None] | None = None
         self._announce: AllStopped | None = None
         self._waiters: list[asyncio.Future[None]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._began = 0.0
         #: catchpoint stops not reported yet (see the module's docstring)
         self.pending: list[AllStopped] = []
 
-    def begin(self, not_stopped: set[int], announce: AllStopped | None) -> asyncio.Future[None]:
+    def begin(self, not_stopped: Iterable[int], announce: AllStopped | None) -> asyncio.Future[None]:
         """Start (or join) an all-stop; the future resolves when no thread is awaited."""
         waiter: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append(waiter)
-        self._awaiting = not_stopped if self._awaiting is None else self._awaiting | not_stopped
+        if self._awaiting is None:
+            self._began = self._loop.time()
+            self._awaiting = dict.fromkeys(not_stopped)
+        else:
+            self._awaiting.update(dict.fromkeys(not_stopped))
         if announce is not None:
             self.announce(announce)
         self._check()
         return waiter
+
+    def running_for(self) -> float:
+        """Seconds since the all-stop in progress began."""
+        return self._loop.time() - self._began
 
     def announce(self, stop: AllStopped) -> None:
         """Report ``stop`` when the all-stop in progress completes, or after the stop being shown."""
@@ -83,12 +93,19 @@ class AllStop:
     def expect(self, tid: int) -> None:
         """A thread born during the all-stop: it will report its first stop."""
         if self._awaiting is not None:
-            self._awaiting.add(tid)
+            self._awaiting[tid] = None
 
     def settled(self, tid: int) -> None:
         """``tid`` stopped, or is gone."""
         if self._awaiting is not None and tid in self._awaiting:
-            self._awaiting.discard(tid)
+            del self._awaiting[tid]
+            self._check()
+
+    def settled_all(self, tids: list[int]) -> None:
+        """Each of ``tids`` stopped, or is gone."""
+        if self._awaiting is not None and tids:
+            for tid in tids:
+                self._awaiting.pop(tid, None)
             self._check()
 
     def drop_announcement(self) -> None:
@@ -101,7 +118,7 @@ class AllStop:
         """The process is gone: release everyone waiting, announce nothing."""
         self._announce = None
         self.pending.clear()
-        self._awaiting = set()
+        self._awaiting = {}
         self._check()
 
     def _check(self) -> None:

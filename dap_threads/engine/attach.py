@@ -38,7 +38,7 @@ def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop, progress: 
     tracer = Tracer(pid, reaper, loop)
     _seize_leader(pid)
     tracer.adopt(pid, want_running=True)
-    _seize_the_rest(tracer, progress or _no_progress)
+    _seize_the_rest(tracer, reaper, progress or _no_progress)
     return tracer
 
 
@@ -93,7 +93,7 @@ def _seize_leader(pid: int) -> None:
         raise AttachError(f"could not attach to {pid}: {exc.strerror}") from None
 
 
-def _seize_the_rest(tracer: Tracer, progress: AttachProgress) -> None:
+def _seize_the_rest(tracer: Tracer, reaper: Reaper, progress: AttachProgress) -> None:
     # A thread created during the scan by an already-seized thread is
     # auto-attached (PTRACE_O_TRACECLONE) and will be announced by its
     # creator's clone event; one created by a not-yet-seized thread only
@@ -106,16 +106,37 @@ def _seize_the_rest(tracer: Tracer, progress: AttachProgress) -> None:
             progress(len(seen), len(seen))
             return
         found = len(seen) + len(fresh)
-        for tid in fresh:
-            seen.add(tid)
-            if len(seen) % PROGRESS_EVERY == 0:
+        # In chunks of PROGRESS_EVERY: one batch call each through the helper, a progress report between.
+        for start in range(0, len(fresh), PROGRESS_EVERY):
+            chunk = fresh[start : start + PROGRESS_EVERY]
+            seen.update(chunk)
+            for tid in _seize_each(chunk, reaper):
+                tracer.adopt(tid, want_running=True, told=reaper.fast is not None)
+            if len(chunk) == PROGRESS_EVERY:
                 progress(len(seen), found)
+
+
+def _seize_each(tids: list[int], reaper: Reaper) -> list[int]:
+    """PTRACE_SEIZE each of ``tids``; returns those seized now.
+
+    ESRCH: it exited already. EPERM: already ours, attached through its
+    creator's clone (the event adds it).
+    """
+    if reaper.fast is None:
+        seized = []
+        for tid in tids:
             try:
                 ptrace.seize(tid, BASE_OPTIONS)
             except OSError as exc:
                 if exc.errno in (errno.ESRCH, errno.EPERM):
-                    # ESRCH: it exited already. EPERM: already ours, attached
-                    # through its creator's clone (the event adds it).
                     continue
                 raise
-            tracer.adopt(tid, want_running=True)
+            seized.append(tid)
+        return seized
+    failed = dict(reaper.fast.ptrace_each(ptrace.PTRACE_SEIZE, tids, BASE_OPTIONS))
+    for tid, error in failed.items():
+        if error not in (errno.ESRCH, errno.EPERM):
+            raise OSError(error, f"PTRACE_SEIZE of {tid}: {os.strerror(error)}")
+    seized = [tid for tid in tids if tid not in failed]
+    reaper.fast.set_running_each(seized, True)
+    return seized

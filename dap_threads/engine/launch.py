@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import shutil
 import signal
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -38,6 +37,8 @@ def resolve_program(program: str, cwd: str | None) -> str:
     if "/" in program:
         path = program if os.path.isabs(program) else os.path.join(cwd or os.getcwd(), program)
     else:
+        import shutil  # here: ~2 ms of start-up for a name that needs a PATH search
+
         found = shutil.which(program)
         if found is None:
             raise LaunchError(f"program {program!r} was not found in PATH; give its full path")
@@ -245,6 +246,9 @@ class _UntilExec:
                 ptrace.cont(tid, 0)
         elif not self._future.done():
             self._future.set_result(status)
+
+    def on_clone_resumed(self, tid: int, child: int) -> None:
+        pass  # never: the helper resumes only the threads a tracer marked running
 
     def publish(self) -> None:
         pass

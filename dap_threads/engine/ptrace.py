@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 
 # Requests (include/uapi/linux/ptrace.h).
@@ -61,7 +60,9 @@ NT_PRSTATUS = 1
 WALL = 0x40000000  # __WALL: wait for threads (clone children) too
 WNOTHREAD = 0x20000000  # __WNOTHREAD: only this thread's tracees/children
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+# glibc's soname, named directly: ctypes.util.find_library runs ldconfig and
+# imports subprocess, shutil and tempfile (~5 ms of the adapter's start-up).
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 _ptrace = _libc.ptrace
 _ptrace.restype = ctypes.c_long
 _ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
@@ -72,12 +73,16 @@ class Iovec(ctypes.Structure):
 
 
 def _call(request: int, tid: int, addr: int | None, data: int | ctypes.c_void_p | None) -> int:
-    result = _ptrace(request, tid, addr, data)
+    result: int = _ptrace(request, tid, addr, data)
     if result == -1:
-        errno = ctypes.get_errno()
-        if errno:
-            raise OSError(errno, f"ptrace request {request:#x} on {tid}: {os.strerror(errno)}")
-    return int(result)
+        _raise(request, tid)
+    return result
+
+
+def _raise(request: int, tid: int) -> None:
+    errno = ctypes.get_errno()
+    if errno:
+        raise OSError(errno, f"ptrace request {request:#x} on {tid}: {os.strerror(errno)}")
 
 
 def tracee_may_be_gone() -> contextlib.suppress:
@@ -103,12 +108,16 @@ def set_options(tid: int, options: int) -> None:
 
 def cont(tid: int, signal: int = 0) -> None:
     """Resume a thread in ptrace-stop, delivering ``signal`` (0 for none)."""
-    _call(PTRACE_CONT, tid, None, signal)
+    # Called for nearly every stop: the ctypes call inline, no helper call.
+    if _ptrace(PTRACE_CONT, tid, None, signal) == -1:
+        _raise(PTRACE_CONT, tid)
 
 
 def resume(request: int, tid: int, signal: int = 0) -> None:
     """PTRACE_CONT, or PTRACE_SYSCALL (stop again at the next syscall entry or exit)."""
-    _call(request, tid, None, signal)
+    # Called for nearly every stop, as cont() is: the ctypes call inline.
+    if _ptrace(request, tid, None, signal) == -1:
+        _raise(request, tid)
 
 
 def listen(tid: int) -> None:
@@ -118,17 +127,24 @@ def listen(tid: int) -> None:
 
 def interrupt(tid: int) -> None:
     """Ask a seized thread to stop (PTRACE_INTERRUPT); the stop is reported by waitpid."""
-    _call(PTRACE_INTERRUPT, tid, None, None)
+    if _ptrace(PTRACE_INTERRUPT, tid, None, None) == -1:  # once per thread in an all-stop: inline
+        _raise(PTRACE_INTERRUPT, tid)
 
 
 def detach(tid: int, signal: int = 0) -> None:
-    _call(PTRACE_DETACH, tid, None, signal)
+    if _ptrace(PTRACE_DETACH, tid, None, signal) == -1:  # once per thread when leaving: inline
+        _raise(PTRACE_DETACH, tid)
+
+
+#: GETEVENTMSG's result, reused: only the ptrace owner thread calls it.
+_event_msg = ctypes.c_ulong(0)
+_event_msg_address = ctypes.addressof(_event_msg)
 
 
 def get_event_msg(tid: int) -> int:
-    value = ctypes.c_ulong(0)
-    _call(PTRACE_GETEVENTMSG, tid, None, ctypes.addressof(value))
-    return value.value
+    if _ptrace(PTRACE_GETEVENTMSG, tid, None, _event_msg_address) == -1:
+        _raise(PTRACE_GETEVENTMSG, tid)
+    return _event_msg.value
 
 
 def get_syscall_info(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:

@@ -9,7 +9,7 @@ Layout.
 from __future__ import annotations
 
 import ctypes
-import platform
+import os
 import struct
 
 import attrs
@@ -41,7 +41,7 @@ LAYOUTS = {"x86_64": X86_64, "aarch64": AARCH64}
 
 
 def host_layout() -> Layout:
-    machine = platform.machine()
+    machine = os.uname().machine  # what platform.machine() returns, without importing platform (~3 ms)
     try:
         return LAYOUTS[machine]
     except KeyError:

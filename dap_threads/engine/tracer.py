@@ -22,6 +22,7 @@ tracer only hands them the stops they are about.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import signal
@@ -33,18 +34,24 @@ from .allstop import AllStop
 from .events import AllStopped, Cause, Event, ProcessExited, ThreadExited, ThreadStarted
 from .exec import after_exec
 from .fork import FollowFork, ForkFollower
+from .names import ThreadNames
 from .newthread import NewThreadWatch
 from .owner import on_ptrace_owner
 from .reaper import Reaper
 from .syscalls.catch import SyscallCatch, on_seccomp_stop, on_syscall_stop
 from .thread import TracedThread
-from .waitstatus import Kind, classify, exit_description
+from .waitstatus import STOP_SIGNALS, SYSCALL_TRAP, classify, exit_description
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[[list[Event]], None]
 #: Told of each clone while its creator still sits in the PTRACE_EVENT_CLONE stop: (creator, new tid).
 CloneHook = Callable[[TracedThread, int], None]
+
+_THOROUGH_ZOMBIE_CHECK_AFTER = 1.0
+
+#: The status word of a PTRACE_INTERRUPT stop outside a group-stop (man 2 ptrace, "PTRACE_EVENT_STOP").
+_INTERRUPT_STOP = (ptrace.PTRACE_EVENT_STOP << 16) | (signal.SIGTRAP << 8) | 0x7F
 
 #: Options for every tracee. No PTRACE_O_EXITKILL here: if the adapter dies,
 #: the kernel detaches and an attached program must keep running.
@@ -76,15 +83,97 @@ class Tracer:
         self.detached = False
         #: called at each clone before the creator resumes (it must be quick: the creator waits)
         self.clone_hook: CloneHook | None = None
+        self.names = ThreadNames(pid)
+        #: How many times held threads were let run: a hold of the whole process lasts while this stays the same.
+        self._releases = 0
+        #: The compiled helper (None: pure Python). It resumes the simple stops
+        #: of the threads it is told run (``set_running``), so every change of
+        #: ``want_running`` is told to it, before anything else can happen.
+        self._fast = reaper.fast
+        #: The clone hook wants the next creator still in its event stop (see want_clone_stops).
+        self._clone_stops_wanted = False
         #: what happens to forked children (gdb's follow-fork-mode), and to the process at exec
         self.forks = ForkFollower(self, reaper)
         self.follow_fork = FollowFork.PARENT
         self.follow_exec = True
-        #: catchpoints: None when not set
-        self.new_threads: NewThreadWatch | None = None
-        self.syscalls: SyscallCatch | None = None
+        #: catchpoints: None when not set (properties: setting one tells the helper)
+        self._new_threads: NewThreadWatch | None = None
+        #: threads that reported a vfork event and may still sleep in it (see _look_for_zombies)
+        self._vforkers: set[int] = set()
+        self._syscalls: SyscallCatch | None = None
         #: PTRACE_SYSCALL while a syscall catchpoint is set, else PTRACE_CONT
         self.resume_request = ptrace.PTRACE_CONT
+
+    # ----- catchpoints and the compiled helper --------------------------
+
+    @property
+    def new_threads(self) -> NewThreadWatch | None:
+        """The new-thread catchpoint, or None."""
+        return self._new_threads
+
+    @new_threads.setter
+    def new_threads(self, watch: NewThreadWatch | None) -> None:
+        self._new_threads = watch
+        self._retell_fast()
+
+    @property
+    def syscalls(self) -> SyscallCatch | None:
+        """The syscall catchpoint, or None."""
+        return self._syscalls
+
+    @syscalls.setter
+    def syscalls(self, catch: SyscallCatch | None) -> None:
+        self._syscalls = catch
+        self._retell_fast()
+
+    def _fast_runs(self) -> bool:
+        """Whether the helper may resume this process's simple stops itself.
+
+        Not while the clone hook waits for a creation (``want_clone_stops``),
+        nor while a catchpoint is set: a new-thread catchpoint decides at each
+        clone whether the new thread runs, and a syscall catchpoint resumes
+        with PTRACE_SYSCALL and must see every syscall-stop; the helper would
+        resume both with PTRACE_CONT, unseen.
+        """
+        return (
+            self._fast is not None
+            and self._syscalls is None
+            and self._new_threads is None
+            and not self._clone_stops_wanted
+        )
+
+    def want_clone_stops(self, wanted: bool) -> None:
+        """Whether ``clone_hook`` needs the next creator still sitting in its clone event stop.
+
+        The helper resumes a clone's creator itself, before Python hears of the
+        clone; a hook that reads the creator's registers then reads a running
+        thread. While the hook wants a creation (its ration has a token), every
+        stop is left to Python; in between, the helper runs the storm.
+        """
+        if wanted != self._clone_stops_wanted:
+            self._clone_stops_wanted = wanted
+            if self.exit is None:
+                self._retell_fast()
+
+    def _retell_fast(self) -> None:
+        """Tell the helper again which threads it may resume, after a catchpoint was set or cleared."""
+        if self._fast is None:
+            return
+        live = self.live_threads()
+        self._fast.set_running_each([t.tid for t in live], False)
+        if self._fast_runs():
+            self._fast.set_running_each([t.tid for t in live if t.want_running and not t.vfork_wait], True)
+
+    def left_vfork(self, thread: TracedThread) -> None:
+        """``thread`` reported a stop: it has left its vfork sleep (``vfork``).
+
+        While it slept the helper was told not to resume it, so that this
+        stop reached Python; from now on it may again.
+        """
+        thread.vfork_wait = False
+        if thread.want_running and self._fast_runs():
+            assert self._fast is not None
+            self._fast.set_running(thread.tid, True)
 
     # ----- listeners and events -------------------------------------------
 
@@ -108,16 +197,19 @@ class Tracer:
 
     # ----- thread table ---------------------------------------------------
 
-    def add_thread(self, tid: int, creator: int | None, want_running: bool) -> TracedThread:
+    def add_thread(self, tid: int, creator: int | None, want_running: bool, *, told: bool = False) -> TracedThread:
+        """``told``: the helper already knows whether it runs (it resumed the clone, or a batch told it)."""
         thread = TracedThread(tid, creator, want_running)
         self.threads[tid] = thread
-        self.emit(ThreadStarted(tid, creator, time.time()))
+        self._events.append(ThreadStarted(tid, creator, time.time()))
+        if self._fast is not None and not told:
+            self._fast.set_running(tid, want_running and self._fast_runs())
         return thread
 
-    def adopt(self, tid: int, want_running: bool) -> TracedThread:
+    def adopt(self, tid: int, want_running: bool, *, told: bool = False) -> TracedThread:
         """Track a thread seized outside a clone event (attach, launch)."""
         self._reaper.register(tid, self)
-        return self.add_thread(tid, None, want_running)
+        return self.add_thread(tid, None, want_running, told=told)
 
     @property
     def is_live(self) -> bool:
@@ -132,50 +224,67 @@ class Tracer:
     def live_threads(self) -> list[TracedThread]:
         return [t for t in self.threads.values() if not t.exit_announced]
 
+    def thread_names(self, threads: list[TracedThread]) -> list[str | None]:
+        """The names of ``threads`` (None for one that is gone), reused while the whole process stays held."""
+        held = all(t.stopped and not t.want_running for t in threads)
+        return self.names.read([t.tid for t in threads], self._releases if held else None)
+
     def _announce_exit(self, thread: TracedThread) -> None:
         if not thread.exit_announced:
             thread.exit_announced = True
-            self.emit(ThreadExited(thread.tid, time.time()))
+            self._events.append(ThreadExited(thread.tid, time.time()))
             self._allstop.settled(thread.tid)
 
     # ----- wait statuses --------------------------------------------------
 
     def on_wait_status(self, tid: int, status: int) -> None:
         # Called only by Reaper.drain, which checks it runs on the ptrace owner.
+        # The hot path of a thread storm (three statuses per thread: its
+        # creator's clone event, its first stop, its exit): the status word is
+        # decoded with integer operations (man 2 waitpid, man 2 ptrace
+        # "Stopped states") rather than through ``classify``.
         thread = self.threads.get(tid)
         if thread is None:
             self._on_unknown(tid, status)
             return
-        kind, number = classify(status)
-        if kind is Kind.EXITED:
-            self._on_thread_gone(thread, number, status)
+        if status & 0xFF != 0x7F:  # not WIFSTOPPED: the thread is gone (WIFEXITED or WIFSIGNALED)
+            self._on_thread_gone(thread, status)
             return
-        if kind is Kind.SYSCALL:
-            on_syscall_stop(self, thread)
-            return
-        if kind is Kind.SECCOMP:
+        event = status >> 16
+        sig = (status >> 8) & 0xFF
+        if event == 0:
+            if sig == SYSCALL_TRAP:  # PTRACE_O_TRACESYSGOOD's syscall-stop (man 2 ptrace, "Syscall-stops")
+                on_syscall_stop(self, thread)
+                return
+            if not thread.want_running:  # a signal-delivery-stop of a held thread
+                self._deliver_then_hold(thread, sig)
+                return
+        elif event == ptrace.PTRACE_EVENT_SECCOMP:
             on_seccomp_stop(self, thread)
             return
-        if kind is Kind.SIGNAL and not thread.want_running:
-            self._deliver_then_hold(thread, number)
-            return
         thread.stopped = True
-        thread.vfork_wait = False  # any stop reported means it has left a vfork sleep (``vfork``)
-        thread.group_stop = kind is Kind.GROUP_STOP
-        if kind is Kind.CLONE:
-            self._on_clone(thread)
-        elif kind is Kind.FORK or kind is Kind.VFORK:
-            self._on_fork(thread, "fork" if kind is Kind.FORK else "vfork")
-        elif kind is Kind.EXEC:
-            self._on_exec(thread)
+        if thread.vfork_wait:
+            self.left_vfork(thread)
+        if event == ptrace.PTRACE_EVENT_STOP:
+            # do_jobctl_trap reports the stop signal while the group is
+            # stopping or stopped, and SIGTRAP otherwise (interrupt, new thread).
+            thread.group_stop = sig in STOP_SIGNALS
+        else:
+            thread.group_stop = False
+            if event == ptrace.PTRACE_EVENT_CLONE:
+                self._on_clone(thread)
+            elif event == ptrace.PTRACE_EVENT_FORK or event == ptrace.PTRACE_EVENT_VFORK:
+                self._on_fork(thread, "fork" if event == ptrace.PTRACE_EVENT_FORK else "vfork")
+            elif event == ptrace.PTRACE_EVENT_EXEC:
+                self._on_exec(thread)
         if thread.want_running:
-            thread.leave_stop(number if kind is Kind.SIGNAL else 0, self.request_for(thread))
+            thread.leave_stop(sig if event == 0 else 0, self.request_for(thread))
         else:
             self._allstop.settled(tid)
 
     def request_for(self, thread: TracedThread) -> int:
         """How to resume ``thread``: PTRACE_SYSCALL while a catchpoint needs its next syscall-stop."""
-        catch = self.syscalls
+        catch = self._syscalls
         if catch is not None and catch.via_seccomp and catch.open_call(thread.tid) is not None:
             return ptrace.PTRACE_SYSCALL  # inside a call the filter caught: stop at its exit
         return self.resume_request
@@ -187,6 +296,7 @@ class Tracer:
         # the signal in the adapter instead would lose it if the adapter
         # died: reaping the stop cleared it in the kernel (wait_task_stopped),
         # and the automatic detach would resume the thread without it.
+        self._releases += 1  # it runs its signal handler, which may rename it
         with ptrace.tracee_may_be_gone():
             ptrace.cont(thread.tid, sig)
             ptrace.interrupt(thread.tid)
@@ -196,8 +306,10 @@ class Tracer:
         log.debug("status %#x for %d, which this tracer no longer tracks", status, tid)
         self._reaper.unregister(tid)
 
-    def _on_thread_gone(self, thread: TracedThread, code: int, status: int) -> None:
+    def _on_thread_gone(self, thread: TracedThread, status: int) -> None:
         del self.threads[thread.tid]
+        if self._vforkers:
+            self._vforkers.discard(thread.tid)
         self._reaper.unregister(thread.tid)
         if thread.tid != self.pid:
             self._announce_exit(thread)
@@ -209,20 +321,34 @@ class Tracer:
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
         self.threads.clear()
+        _, code = classify(status)
         killed_by = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         self.exit = ProcessExited(code, exit_description(status), killed_by)
         self.emit(self.exit)
         self._finish()
 
     def _on_clone(self, parent: TracedThread) -> None:
-        tid = ptrace.get_event_msg(parent.tid)
+        self._add_clone(parent, ptrace.get_event_msg(parent.tid), told=False)
+
+    def on_clone_resumed(self, tid: int, child: int) -> None:
+        # Reaper.drain (the ptrace owner): the helper read the event message,
+        # resumed the creator, and marked the child running.
+        parent = self.threads.get(tid)
+        if parent is None:
+            log.error("resumed clone event of %d, which this tracer does not track", tid)
+            return
+        self._add_clone(parent, child, told=True)
+
+    def _add_clone(self, parent: TracedThread, tid: int, *, told: bool) -> None:
         if tid in self.threads:  # seized by the attach scan before this event was read
             return
-        caught = self.new_threads.check(parent.tid, tid) if self.new_threads is not None else None
+        watch = self._new_threads
+        caught = watch.check(parent.tid, tid) if watch is not None else None
         # A new thread runs if its creator was meant to run; during a pause it
         # is held too, so that a clone in flight cannot escape the all-stop.
-        # A caught one is held at its first instruction.
-        self.add_thread(tid, parent.tid, parent.want_running and caught is None)
+        # A caught one is held at its first instruction (the helper never
+        # resumes a clone while a new-thread catchpoint is set: see _fast_runs).
+        self.add_thread(tid, parent.tid, parent.want_running and caught is None, told=told and caught is None)
         self._tell_clone_hook(parent, tid)
         if not parent.want_running:
             self._allstop.expect(tid)
@@ -237,6 +363,8 @@ class Tracer:
             self.clone_hook(parent, tid)
 
     def _on_fork(self, parent: TracedThread, how: str) -> None:
+        if how == "vfork":
+            self._vforkers.add(parent.tid)  # it may sleep in vfork when an all-stop comes: see _look_for_zombies
         self.forks.on_fork_event(parent, how)
 
     def _on_exec(self, thread: TracedThread) -> None:
@@ -247,6 +375,7 @@ class Tracer:
         # as exited) until then; the former tid of the execing thread is never
         # reported again.
         former = ptrace.get_event_msg(thread.tid)
+        self.names.forget()  # a new program, and /proc/PID/task is the new thread group's
         if thread.exit_announced:
             # The leader had exited (pthread_exit) and a surviving thread
             # exec'd: it now carries the leader's tid, alive again.
@@ -259,12 +388,15 @@ class Tracer:
             if other.tid == former:
                 del self.threads[other.tid]
                 self._reaper.unregister(other.tid)
+                if self._fast is not None:
+                    self._fast.set_running(other.tid, False)  # never reported again
             else:
                 other.stopped = False
                 other.want_running = True
         after_exec(self, thread, former)
 
     def _finish(self) -> None:
+        self.names.forget()
         self._reaper.unregister(self.pid)
         self._allstop.finish()
         waiters, self._exit_waiters = self._exit_waiters, []
@@ -293,14 +425,23 @@ class Tracer:
             done: asyncio.Future[None] = self._loop.create_future()
             done.set_result(None)
             return done
-        not_stopped = set()
-        for thread in self.live_threads():
+        live = self.live_threads()
+        for thread in live:
             thread.want_running = False
-            if not thread.stopped:
-                with ptrace.tracee_may_be_gone():
-                    ptrace.interrupt(thread.tid)
-                if not thread.vfork_wait:  # asleep in vfork: held already (see ``vfork``)
-                    not_stopped.add(thread.tid)
+        to_interrupt = [t.tid for t in live if not t.stopped]
+        # A thread asleep in vfork cannot stop until its child lets go: held already (see ``vfork``).
+        not_stopped = [t.tid for t in live if not t.stopped and not t.vfork_wait]
+        if self._fast is not None:
+            # Held from now on: the helper must not resume their next stops.
+            self._fast.set_running_each([t.tid for t in live], False)
+            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_INTERRUPT, to_interrupt))
+        else:
+            interrupt = ptrace.interrupt
+            for tid in to_interrupt:
+                try:  # ptrace.tracee_may_be_gone(), spelled out: 10,000 context managers cost ~10 ms
+                    interrupt(tid)
+                except ProcessLookupError:
+                    pass
         waiter = self._allstop.begin(not_stopped, announce)
         if not waiter.done():
             self._reaper.expect_stops(self)
@@ -310,7 +451,34 @@ class Tracer:
         """The tids whose stop an all-stop still waits for (the reaper polls them one by one)."""
         return self._allstop.awaited()
 
+    def on_awaited_statuses(self, records: list[int]) -> None:
+        # Reaper.drain (the ptrace owner), with the helper: the stops an
+        # all-stop collected, flat (tid, status, -). Nearly all are the
+        # interrupt's PTRACE_EVENT_STOP of a held thread, settled here in a
+        # tight loop and in one batch; anything else takes the general path.
+        threads, settled = self.threads, []
+        for i in range(0, len(records), 3):
+            tid, status = records[i], records[i + 1]
+            thread = threads.get(tid)
+            if status == _INTERRUPT_STOP and thread is not None and not thread.want_running and not thread.vfork_wait:
+                thread.stopped = True
+                thread.group_stop = False
+                settled.append(tid)
+            else:
+                self.on_wait_status(tid, status)
+        self._allstop.settled_all(settled)
+
     def _look_for_zombies(self, tids: set[int]) -> None:
+        # The one thread that can exit without reporting it is the leader
+        # (man 2 ptrace: a zombie leader is reported only when its group is
+        # empty); any other reports its exit through waitpid. Reading /proc
+        # for every awaited thread cost ~15 ms per 1,000 threads on every
+        # timer tick of a long all-stop, so the others are looked at only
+        # once an all-stop has waited a whole second. A thread that called
+        # vfork may sleep in it (it cannot stop until its child lets go): those
+        # are looked at from the first tick.
+        if self._allstop.running_for() < _THOROUGH_ZOMBIE_CHECK_AFTER:
+            tids = tids & ({self.pid} | self._vforkers)
         for tid in tids:
             thread = self.threads.get(tid)
             if thread is None or thread.stopped:
@@ -322,6 +490,8 @@ class Tracer:
             elif vfork.waits_for_vfork(self.pid, tid):
                 thread.vfork_wait = True  # it stops when its vfork child lets go: held until then
                 self._allstop.settled(tid)
+            else:
+                self._vforkers.discard(tid)  # not (or no longer) in vfork
 
     @on_ptrace_owner
     def check_leader(self) -> None:
@@ -349,11 +519,35 @@ class Tracer:
                 self.emit(pending)
                 return
         self._allstop.drop_announcement()
+        self._releases += 1
         targets = self.live_threads() if tid is None else [self.threads[tid]]
         for thread in targets:
             thread.want_running = True
-            if thread.stopped:
-                thread.leave_stop(0, self.request_for(thread))
+        if not self._fast_runs():
+            # One request per thread: PTRACE_SYSCALL for some while a syscall catchpoint is set.
+            for thread in targets:
+                if thread.stopped:
+                    thread.leave_stop(0, self.request_for(thread))
+            return
+        assert self._fast is not None
+        # Not a thread asleep in vfork: its next stop must reach Python (``left_vfork``).
+        self._fast.set_running_each([t.tid for t in targets if not t.vfork_wait], True)
+        # A held thread never owes a signal (see TracedThread): PTRACE_CONT
+        # with 0 for all, in one call; a group-stop is left with PTRACE_LISTEN.
+        plain = [t for t in targets if t.stopped and not t.group_stop]
+        for thread in targets:
+            if thread.stopped and thread.group_stop:
+                thread.leave_stop()
+        self._check_each(self._fast.ptrace_each(ptrace.PTRACE_CONT, [t.tid for t in plain]))
+        for thread in plain:
+            thread.stopped = False
+
+    @staticmethod
+    def _check_each(failures: list[tuple[int, int]]) -> None:
+        """The failures of a batch request: ESRCH is a thread that died meanwhile (its exit follows)."""
+        for tid, error in failures:
+            if error != errno.ESRCH:
+                raise OSError(error, f"ptrace on {tid}: {os.strerror(error)}")
 
     # ----- leaving --------------------------------------------------------
 
@@ -365,16 +559,25 @@ class Tracer:
         # PTRACE_DETACH needs the tracee in ptrace-stop (man 2 ptrace).
         await self.stop_all()
         self.forks.release_undecided()
+        tids, unregister = [], self._reaper.unregister
         for thread in list(self.threads.values()):
-            self._reaper.unregister(thread.tid)
+            unregister(thread.tid)
             if thread.vfork_wait and not thread.stopped:
                 # Not in a ptrace-stop, so PTRACE_DETACH would fail: let it go at its stop.
                 self._reaper.register(thread.tid, vfork.DetachOnStop(self._reaper))
                 continue
-            # A thread in group-stop stays stopped after the detach, as an
-            # untraced one would.
-            with ptrace.tracee_may_be_gone():
-                ptrace.detach(thread.tid, 0)
+            tids.append(thread.tid)
+        # A thread in group-stop stays stopped after the detach, as an
+        # untraced one would.
+        if self._fast is not None:
+            self._check_each(self._fast.ptrace_each(ptrace.PTRACE_DETACH, tids))
+        else:
+            detach = ptrace.detach
+            for tid in tids:
+                try:  # ptrace.tracee_may_be_gone(), spelled out: it runs per thread
+                    detach(tid, 0)
+                except ProcessLookupError:
+                    pass
         self.threads.clear()
         self.detached = True
         self._finish()

@@ -22,6 +22,7 @@ import collections
 import logging
 import re
 import time
+from collections.abc import Callable
 
 import attrs
 
@@ -76,6 +77,10 @@ class _Bucket:
         self.tokens -= 1
         return True
 
+    def until_next(self) -> float:
+        """Seconds until a token is there (0: one is)."""
+        return max(0.0, (1 - self.tokens) / self.rate) if self.tokens < 1 else 0.0
+
 
 class CreationSites:
     def __init__(self, stacks: CallStacks, *, per_second: float = 4, burst: int = 16, keep: int = 10_000) -> None:
@@ -91,6 +96,10 @@ class CreationSites:
         self._pid: int | None = None
         self.recorded = 0
         self.skipped = 0
+        #: Told whether the next clone's creator must reach us still stopped (Tracer.want_clone_stops):
+        #: true while the ration has a token, so that a compiled helper does not resume it first.
+        self.want_stops: Callable[[bool], None] = lambda wanted: None
+        self._refill: asyncio.TimerHandle | None = None
         #: seconds the creators waited for our walks, in all
         self.cost = 0.0
 
@@ -104,6 +113,7 @@ class CreationSites:
         except (LibdwMissing, UnwindError) as exc:
             log.info("creation stacks are not recorded: %s", exc)
             self.enabled = False
+        self.want_stops(self.enabled and self._bucket.until_next() == 0)
 
     def on_exec(self) -> None:
         """A new program: its code is new, the addresses recorded name nothing now."""
@@ -113,6 +123,10 @@ class CreationSites:
             self.start(self._pid)
 
     def close(self) -> None:
+        self.want_stops(False)
+        if self._refill is not None:
+            self._refill.cancel()
+            self._refill = None
         if self._unwinder is not None:
             self._unwinder.close()
             self._unwinder = None
@@ -139,7 +153,9 @@ class CreationSites:
         unwinder = self._unwinder
         if unwinder is None or not self.enabled:
             return
-        if not self._bucket.take():
+        taken = self._bucket.take()
+        self._ration_changed()
+        if not taken:
             self.skipped += 1
             return
         started = time.perf_counter()
@@ -155,6 +171,19 @@ class CreationSites:
         self._walks.move_to_end(tid)
         if len(self._walks) > self._keep:
             self._walks.popitem(last=False)
+
+    def _ration_changed(self) -> None:
+        """The ration is spent: let clones run unseen until its next token, then want them again."""
+        wait = self._bucket.until_next()
+        if wait == 0 or self._refill is not None:
+            return
+        self.want_stops(False)
+        self._refill = asyncio.get_running_loop().call_later(wait, self._refilled)
+
+    def _refilled(self) -> None:
+        self._refill = None
+        if self.enabled and self._unwinder is not None:
+            self.want_stops(True)
 
     def _walk(self, unwinder: RegisterUnwinder, tid: int) -> Walk | None:
         try:

@@ -22,7 +22,16 @@ from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
 from ..engine import procfs
-from ..engine.events import AllStopped, ChildDetached, ChildHeld, Event, Exec, ProcessExited
+from ..engine.events import (
+    AllStopped,
+    ChildDetached,
+    ChildHeld,
+    Event,
+    Exec,
+    ProcessExited,
+    ThreadExited,
+    ThreadStarted,
+)
 from ..engine.output import OutputPump
 from ..engine.reaper import reaper_for
 from ..engine.thread import TracedThread
@@ -159,6 +168,7 @@ class Session:
         self.after_response(self.pane.start)
         if pane.creation_stacks:
             tracer.clone_hook = self.creation.on_clone
+            self.creation.want_stops = tracer.want_clone_stops
             self.after_response(lambda: self.creation.start(tracer.pid))
 
     def pane_before_stop(self) -> None:
@@ -242,32 +252,41 @@ class Session:
     # ----- engine events --------------------------------------------------
 
     def on_engine_events(self, batch: list[Event]) -> None:
-        for event in batch:
-            if isinstance(event, AllStopped):
-                if self.configured:
-                    self._send_stopped(event)
+        # One drain's events leave in one write, in the drain's own loop
+        # iteration. Thread events, all but a handful of any batch, are
+        # tested for first and sent from the protocol's template.
+        protocol = self.protocol
+        with protocol.batch():
+            for event in batch:
+                if type(event) is ThreadStarted:
+                    protocol.send_thread_event("started", event.tid)
+                elif type(event) is ThreadExited:
+                    protocol.send_thread_event("exited", event.tid)
+                elif isinstance(event, AllStopped):
+                    if self.configured:
+                        self._send_stopped(event)
+                    else:
+                        # DAP: a stop-on-attach/entry is reported after configurationDone.
+                        self._deferred_stops.append(event)
+                elif isinstance(event, ProcessExited):
+                    self.loop.create_task(self.program_ended(event))
+                elif isinstance(event, ChildHeld):
+                    self.following.on_child_held(event)
+                elif isinstance(event, Exec):
+                    self.forget_stop()
+                    self.following.on_exec(event)
+                    if self.following.follow_exec:
+                        self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
+                    self.creation.on_exec()
+                    if self.pane is not None:
+                        self.pane.on_exec()  # the threads the client was shown are gone either way
+                elif isinstance(event, ChildDetached):
+                    # gdb's words (detach-on-fork): the child runs untraced.
+                    self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
                 else:
-                    # DAP: a stop-on-attach/entry is reported after configurationDone.
-                    self._deferred_stops.append(event)
-            elif isinstance(event, ProcessExited):
-                self.loop.create_task(self.program_ended(event))
-            elif isinstance(event, ChildHeld):
-                self.following.on_child_held(event)
-            elif isinstance(event, Exec):
-                self.forget_stop()
-                self.following.on_exec(event)
-                if self.following.follow_exec:
-                    self.stacks.on_exec()  # a new program: its modules and code (detached at exec otherwise)
-                self.creation.on_exec()
-                if self.pane is not None:
-                    self.pane.on_exec()  # the threads the client was shown are gone either way
-            elif isinstance(event, ChildDetached):
-                # gdb's words (detach-on-fork): the child runs untraced.
-                self.send_output(f"[Detaching after {event.how} from child process {event.pid}]\n")
-            else:
-                message = translate(event)
-                if message is not None:
-                    self.protocol.send_event(*message)
+                    message = translate(event)
+                    if message is not None:
+                        protocol.send_event(*message)
 
     def on_output(self, event: Event) -> None:
         message = translate(event)

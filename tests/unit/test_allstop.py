@@ -21,7 +21,7 @@ def with_allstop(body: Callable[[AllStop, list[AllStopped], list[set[int]]], Non
 
 def test_the_stop_is_announced_once_the_last_awaited_thread_settles() -> None:
     def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
-        waiter = allstop.begin({1, 2}, AllStopped("pause", 1))
+        waiter = allstop.begin([1, 2], AllStopped("pause", 1))
         allstop.settled(1)
         assert not waiter.done() and emitted == []
         allstop.settled(2)
@@ -33,7 +33,7 @@ def test_the_stop_is_announced_once_the_last_awaited_thread_settles() -> None:
 
 def test_nothing_to_wait_for_announces_at_once() -> None:
     def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
-        assert allstop.begin(set(), AllStopped("entry", 7)).done()
+        assert allstop.begin([], AllStopped("entry", 7)).done()
         assert emitted == [AllStopped("entry", 7)]
 
     with_allstop(body)
@@ -41,7 +41,7 @@ def test_nothing_to_wait_for_announces_at_once() -> None:
 
 def test_a_thread_born_during_the_stop_is_awaited_too() -> None:
     def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
-        waiter = allstop.begin({1}, AllStopped("pause", 1))
+        waiter = allstop.begin([1], AllStopped("pause", 1))
         allstop.expect(3)
         allstop.settled(1)
         assert not waiter.done()
@@ -53,7 +53,7 @@ def test_a_thread_born_during_the_stop_is_awaited_too() -> None:
 
 def test_resuming_before_the_stop_completes_drops_the_announcement() -> None:
     def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
-        waiter = allstop.begin({1}, AllStopped("pause", 1))
+        waiter = allstop.begin([1], AllStopped("pause", 1))
         allstop.drop_announcement()
         allstop.settled(1)
         assert waiter.done() and emitted == []
@@ -63,7 +63,7 @@ def test_resuming_before_the_stop_completes_drops_the_announcement() -> None:
 
 def test_the_process_ending_releases_waiters_without_an_announcement() -> None:
     def body(allstop: AllStop, emitted: list[AllStopped], looked: list[set[int]]) -> None:
-        waiter = allstop.begin({1, 2}, AllStopped("pause", 1))
+        waiter = allstop.begin([1, 2], AllStopped("pause", 1))
         allstop.finish()
         assert waiter.done() and emitted == []
 
@@ -74,7 +74,7 @@ def test_threads_that_never_report_are_looked_for_in_proc_after_a_while() -> Non
     async def run() -> None:
         looked: list[set[int]] = []
         allstop = AllStop(asyncio.get_running_loop(), lambda event: None, looked.append, lambda: None)
-        allstop.begin({5}, None)
+        allstop.begin([5], None)
         await asyncio.sleep(0.2)
         assert looked and looked[0] == {5}
         allstop.finish()

@@ -21,8 +21,8 @@ def test_the_installed_pygls_is_inside_the_pinned_range() -> None:
     pin = re.search(r'"pygls>=(\d+)\.(\d+),<(\d+)\.(\d+)"', PYPROJECT.read_text())
     assert pin, "pyproject.toml no longer pins pygls as pygls>=X.Y,<X.Z"
     low, high = (int(pin[1]), int(pin[2])), (int(pin[3]), int(pin[4]))
-    installed = tuple(int(part) for part in pygls_bridge.PYGLS_VERSION.split(".")[:2])
-    assert low <= installed < high, f"pygls {pygls_bridge.PYGLS_VERSION} is outside the pin {low}..{high}"
+    installed = tuple(int(part) for part in pygls_bridge.pygls_version().split(".")[:2])
+    assert low <= installed < high, f"pygls {pygls_bridge.pygls_version()} is outside the pin {low}..{high}"
 
 
 def test_json_rpc_protocol_still_has_the_two_hooks_the_bridge_overrides() -> None:
