@@ -48,7 +48,7 @@ DW_AT_call_tail_call = 0x82
 DW_AT_GNU_tail_call = 0x2115
 
 # DWARF register numbers of the stack pointer (System V psABI register maps).
-SP_REGNO = {"x86_64": 7, "aarch64": 31}
+SP_REGNO = {"x86_64": 7, "aarch64": 31, "i386": 4}
 
 DWARF_CB_OK = 0
 DWARF_CB_ABORT = 1
