@@ -198,6 +198,10 @@ class Libdw:
         self.free = libc.free
         self.free.argtypes = [ctypes.c_void_p]
         self.free.restype = None
+        # a file name handed to libdwfl, which frees it (``running_copy``)
+        self.strdup = libc.strdup
+        self.strdup.argtypes = [ctypes.c_char_p]
+        self.strdup.restype = ctypes.c_void_p
 
     def __getattr__(self, name: str) -> Any:  # for mypy: the bound functions set above
         raise AttributeError(name)

@@ -31,6 +31,7 @@ from ..engine import procfs
 from ..engine.owner import on_ptrace_owner
 from ..engine.syscalls import process_abi
 from . import libdw as L
+from . import running_copy
 from .model import Frame, Module, Stack, label_frame
 from .modules import describe, identity, module_pointers
 from .subtle import mark_subtle
@@ -98,6 +99,9 @@ class StackReader:
         self._machine = abi.value if abi is not None else platform.machine()
         self._sp_regno = L.SP_REGNO.get(self._machine, 7)
         self._callbacks = self._dw.standard_callbacks()  # libdwfl keeps a pointer to it: keep it alive
+        # Deleted, replaced and memfd executables: their running copy (kept alive like the callbacks).
+        self._find_elf = running_copy.find_elf(self._dw, pid)
+        self._callbacks.find_elf = ctypes.cast(self._find_elf, ctypes.c_void_p).value
         self._dwfl = self._dw.dwfl_begin(ctypes.byref(self._callbacks))
         if not self._dwfl:
             raise UnwindError(f"libdw could not start: {self._dw.errmsg()}")
