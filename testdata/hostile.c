@@ -14,6 +14,8 @@
  *   stop-SIG       sends itself SIGSTOP, SIGTSTP or SIGTTIN (stop-STOP, stop-TSTP, stop-TTIN) after
  *                  "ready", then prints "resumed" once continued
  *   blockall       blocks every signal in every thread (before creating them)
+ *   nproc          creates sleeping threads until pthread_create fails (RLIMIT_NPROC: run it under
+ *                  prlimit --nproc as a non-root user), prints "nproc: N threads, then ERROR" and ends
  */
 #include "common.h"
 #include <linux/filter.h>
@@ -79,6 +81,14 @@ int main(int argc, char **argv)
         sigset_t all;
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, NULL);
+    } else if (!strcmp(mode, "nproc")) {
+        long n = 0;
+        int err;
+        pthread_t t;
+        while ((err = pthread_create(&t, NULL, sleeper, NULL)) == 0)
+            n++;
+        printf("nproc: %ld threads, then %s\n", n, strerror(err));
+        return 0;  /* exit() ends the sleepers */
     } else {
         fprintf(stderr, "hostile: unknown MODE %s\n", mode);
         return 2;
