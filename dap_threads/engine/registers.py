@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import platform
 import struct
+from collections.abc import Callable
 
 import attrs
 
@@ -80,15 +81,39 @@ def layout_of(registers: dict[str, int]) -> Layout:
     return next((compat for compat in COMPAT.get(platform.machine(), ()) if compat.pc in registers), host)
 
 
-@on_ptrace_owner
-def read_registers(tid: int) -> dict[str, int]:
-    """Register name -> value for a thread in ptrace-stop (OSError ESRCH if it is not)."""
+def _read(tid: int) -> tuple[Layout, ctypes.Array[ctypes.c_char], int]:
     layout = host_layout()
     buffer = ctypes.create_string_buffer(layout.size)
     filled = ptrace.get_regset(tid, buffer)
     for compat in COMPAT.get(platform.machine(), ()):
         if filled == compat.size:
             layout = compat
-    count = filled // layout.word
-    values = struct.unpack_from(f"<{count}{'I' if layout.word == 4 else 'Q'}", buffer.raw)
+    return layout, buffer, filled
+
+
+def _format(layout: Layout, count: int) -> str:
+    return f"<{count}{'I' if layout.word == 4 else 'Q'}"
+
+
+@on_ptrace_owner
+def read_registers(tid: int) -> dict[str, int]:
+    """Register name -> value for a thread in ptrace-stop (OSError ESRCH if it is not)."""
+    layout, buffer, filled = _read(tid)
+    values = struct.unpack_from(_format(layout, filled // layout.word), buffer.raw)
     return dict(zip(layout.names, values))
+
+
+@on_ptrace_owner
+def write_registers(tid: int, changes: Callable[[Layout], dict[str, int]]) -> None:
+    """Set some registers of a thread in ptrace-stop; ``changes`` names them in the thread's own layout.
+
+    Values may be negative: they are stored as the register's two's complement.
+    """
+    layout, buffer, filled = _read(tid)
+    count = filled // layout.word
+    values = list(struct.unpack_from(_format(layout, count), buffer.raw))
+    mask = (1 << (8 * layout.word)) - 1
+    for name, value in changes(layout).items():
+        values[layout.names.index(name)] = value & mask
+    struct.pack_into(_format(layout, count), buffer, 0, *values)
+    ptrace.set_regset(tid, ptrace.NT_PRSTATUS, buffer, filled)

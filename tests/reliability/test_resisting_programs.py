@@ -3,7 +3,9 @@ changing what they do, or refuses at once saying why.
 
 - A seccomp filter of the program's own that returns SECCOMP_RET_TRACE: with no tracer, or a tracer
   without PTRACE_O_TRACESECCOMP (ours: engine/tracer.py BASE_OPTIONS), the call fails with ENOSYS
-  (man 2 seccomp); SECCOMP_RET_KILL_PROCESS kills with SIGSYS either way. Traced == untraced.
+  (man 2 seccomp); SECCOMP_RET_KILL_PROCESS kills with SIGSYS either way. Traced == untraced. The
+  CLI's `run --syscalls` sets PTRACE_O_TRACESECCOMP for a filter of its own: a RET_TRACE stop that is not
+  its own filter's (the event's SECCOMP_RET_DATA) is skipped, so the call still fails with ENOSYS.
 - Already traced by another tracer (here: PTRACE_TRACEME, making the test its tracer): attach is refused
   with the tracer's pid and name (/proc/PID/status TracerPid). Launched, its PTRACE_TRACEME fails with
   EPERM, as under any debugger (a thread has one tracer), and it runs to its end.
@@ -22,9 +24,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
-from procs import program, wait_until
+from procs import REPO, program, wait_until
 from reliability_support import HELD, assert_exactly_once, live_tids, pause, states_now, stdout_of, untraced
 
 STOPPED = {"T", "t"}
@@ -64,6 +68,27 @@ def test_seccomp_filter_behaves_as_untraced_attached(dap, programs, mode):
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == expected.returncode
     assert without_pids(first + out) == without_pids(expected.stdout)
+
+
+@pytest.mark.parametrize("calls", ["openat", "getppid"])
+def test_seccomp_trace_filter_behaves_as_untraced_under_cli_run_syscalls(calls):
+    """Our filter traces openat (the program's getppid stop is not ours) or getppid too (both filters
+    trace it: the program's, the newer, gives the data). Fails if the call runs ("getppid: 1 ok")."""
+    expected = untraced("hostile", "seccomp-trace", 100)
+    run = [sys.executable, "-m", "dap_threads", "run", "--syscalls", calls, "--"]
+    done = subprocess.run(
+        [*run, program("hostile"), "seccomp-trace", "100"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == expected.returncode == 0, done.stderr
+    own = [line for line in done.stdout.splitlines() if not line.startswith("[dap-threads] ")]
+    assert without_pids("\n".join(own)) == without_pids(expected.stdout.rstrip("\n"))
+    shown = [line for line in done.stdout.splitlines() if "] getppid(" in line]
+    assert len(shown) == (2 if calls == "getppid" else 0)
+    assert all(line.endswith("= -1 ENOSYS (Function not implemented)") for line in shown)
 
 
 def test_attach_to_a_program_traced_by_another_tracer_names_the_tracer(dap, programs):
