@@ -3,6 +3,10 @@ an interpreted script. Each is attached to while it runs (`seed` built each way:
 give threads, a pause, call stacks as good as its symbols allow, a console line for what is unusual, and
 the program's own result.
 
+To keep the module short (it took 54 s), one adapter server (TCP, a session per connection: how editors
+that keep an adapter running use it) serves every test, and each `seed` lives about 1.6 s: the test
+pauses once the worker has printed its line and both threads sleep (not in a write or a clone).
+
 Tests fail if an attach or a stack is refused for such a program, if frames of a deleted, replaced or memfd
 executable are named from the file now at its path (missing: addresses only; replaced: another program's
 names), if a stripped program's frames are not at least addresses, or if the console does not say what
@@ -15,13 +19,35 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dap_client import DapClient
 from procs import program, wait_until
-from reliability_support import assert_exactly_once, live_tids, pause
+from reliability_support import TcpAdapter, assert_exactly_once, live_tids, pause
 
-SEED_ARGS = ["200", "3", "2500", "2500"]
+from dap_threads.engine.syscalls import Abi, host_abi, name_of
+
+#: main prints, starts one worker 50 ms later, which prints and sleeps 1.5 s; main lingers 1.5 s
+SEED_ARGS = ["50", "1", "1500", "1500"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TcpAdapter]:
+    adapter = TcpAdapter(tmp_path_factory.mktemp("unusual"))
+    yield adapter
+    adapter.stop()
+
+
+@pytest.fixture
+def dap(server: TcpAdapter) -> Iterator[DapClient]:
+    """A new session of the module's adapter server (instead of a new adapter process per test)."""
+    client = server.connect()
+    client.initialize()
+    yield client
+    client.check_schema()
+    client.close()
 
 
 def console(dap) -> str:
@@ -33,9 +59,12 @@ def frames_of(dap, tid: int) -> list[dict]:
 
 
 def attach_pause_and_finish(dap, proc: subprocess.Popen[str], check_frames) -> None:
-    """Attach, wait for a worker, pause, check the main thread's and a worker's frames, continue, end."""
+    """Attach, wait for the worker's line, pause, check the main thread's and the worker's frames, continue, end."""
     dap.attach(proc.pid)
-    wait_until(lambda: len(live_tids(dap)) >= 2, what="a worker thread")
+    assert proc.stdout is not None and proc.stdout.readline().startswith("process:")  # the worker's line
+    # The line comes before the worker's write returns, maybe before main is back from clone3:
+    # pause once both sleep (the worker's life, main's linger).
+    wait_until(lambda: all_sleep(proc.pid), what="main and the worker in their sleep")
     pause(dap, proc.pid)
     for tid in live_tids(dap)[:2]:
         check_frames(frames_of(dap, tid))
@@ -44,6 +73,13 @@ def attach_pause_and_finish(dap, proc: subprocess.Popen[str], check_frames) -> N
     assert proc.returncode == 0 and out.strip().endswith("done")
     assert dap.wait_event("exited", timeout=10)["body"]["exitCode"] == 0
     assert_exactly_once(dap, ended=True)
+
+
+def all_sleep(pid: int) -> bool:
+    """Every thread is blocked in nanosleep (/proc/TID/syscall: the call's number, or "running")."""
+    abi = host_abi() or Abi.X86_64
+    calls = [Path(f"/proc/{pid}/task/{tid}/syscall").read_text().split()[0] for tid in os.listdir(f"/proc/{pid}/task")]
+    return all(call.isdigit() and name_of(int(call), abi) in ("nanosleep", "clock_nanosleep") for call in calls)
 
 
 def named_with_lines(frames: list[dict]) -> None:
@@ -117,11 +153,14 @@ def test_program_started_through_a_symlink(dap, programs, tmp_path):
 
 
 SCRIPT = """\
-import threading, time
-threads = [threading.Thread(target=time.sleep, args=(2.5,), name=f"py-{n}") for n in range(3)]
+import sys, threading
+go = threading.Event()
+threads = [threading.Thread(target=go.wait, name=f"py-{n}") for n in range(3)]
 for t in threads:
     t.start()
 print("ready", flush=True)
+sys.stdin.readline()  # the test says when: the threads live exactly as long as it needs them
+go.set()
 for t in threads:
     t.join()
 print("done", flush=True)
@@ -132,7 +171,7 @@ def test_interpreted_program_says_its_threads_are_the_interpreters(dap, tmp_path
     """A Python script: the process event names the interpreter and a console line says what is shown."""
     script = Path(tmp_path / "threads_script.py")
     script.write_text(SCRIPT)
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
         dap.attach(proc.pid)
@@ -141,7 +180,7 @@ def test_interpreted_program_says_its_threads_are_the_interpreters(dap, tmp_path
         pause(dap, proc.pid)
         assert any(f["name"] for f in frames_of(dap, live_tids(dap)[-1]))
         dap.ok("continue", {"threadId": proc.pid})
-        out, _ = proc.communicate(timeout=60)
+        out, _ = proc.communicate("go\n", timeout=60)
         assert proc.returncode == 0 and out == "done\n"
     finally:
         if proc.poll() is None:
