@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 NPM_DIRS := tests/debugclient
 
-.PHONY: setup demo test system-packages lint test-py test-js test-e2e testdata bench clean
+.PHONY: setup demo test system-packages lint test-py test-js test-e2e testdata bench soak clean
 
 setup: $(VENV)/.installed testdata
 
@@ -57,6 +57,13 @@ test-e2e: setup
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m benchmarks
+
+# Not part of `make test`: one adapter server, a program that never stops making threads, forks and
+# execs, and a client attaching, pausing, reading stacks and detaching in a loop (README, Guarantees).
+SOAK_SECONDS ?= 600
+soak: setup
+	@echo "== soak: $(SOAK_SECONDS) s (SOAK_SECONDS=N to change) =="
+	SOAK_SECONDS=$(SOAK_SECONDS) $(PY) tests/soak/soak.py
 
 clean:
 	$(MAKE) -s -C testdata clean

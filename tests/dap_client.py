@@ -238,11 +238,13 @@ class DapClient:
 class AdapterProcess:
     """The adapter as editors run it: a subprocess speaking DAP on stdin/stdout."""
 
-    def __init__(self, log_dir: Path, extra_args: Iterable[str] = ()) -> None:
+    def __init__(self, log_dir: Path, extra_args: Iterable[str] = (), prefix: Iterable[str] = ()) -> None:
+        """``prefix``: a command that runs the adapter (``unshare ...``, ``prlimit ...``), given its argv last."""
         self.log_file = log_dir / f"adapter-{time.monotonic_ns()}.log"
         self.stderr_file = open(log_dir / f"adapter-{time.monotonic_ns()}.stderr", "wb")
         self.proc = subprocess.Popen(
             [
+                *prefix,
                 sys.executable,
                 "-m",
                 "dap_threads",

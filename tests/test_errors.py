@@ -99,17 +99,3 @@ def test_adapter_killed_while_paused_leaves_the_program_running(adapter, dap, pr
     adapter.proc.wait(5)
     out, _ = seed.communicate(timeout=30)
     assert seed.returncode == 0 and out.count("process:") == 3 and out.strip().endswith("done")
-
-
-def test_attach_to_a_process_whose_main_thread_exited_says_so(dap, programs):
-    proc = programs.start("leader_exit", 2, 3000, wait_line="leader_exit:")
-    from procs import wait_until
-
-    wait_until(lambda: thread_state_of_leader(proc.pid) == "Z", what="zombie leader")
-    failed(dap.request("attach", {"pid": proc.pid}), "main thread", "has exited", "2 other threads")
-
-
-def thread_state_of_leader(pid: int) -> str:
-    from procs import thread_states
-
-    return thread_states(pid).get(pid, "?")

@@ -36,10 +36,23 @@ def attach(pid: int, reaper: Reaper, loop: asyncio.AbstractEventLoop, progress: 
     """
     check_attachable(pid)
     tracer = Tracer(pid, reaper, loop)
-    _seize_leader(pid)
-    tracer.adopt(pid, want_running=True)
+    if leader_has_exited(pid):
+        tracer.adopt_exited_leader()
+    else:
+        _seize_leader(pid)
+        tracer.adopt(pid, want_running=True)
     _seize_the_rest(tracer, reaper, progress or _no_progress)
+    if not tracer.live_threads():
+        # Only possible with an exited leader: every other thread ended during the scan.
+        reaper.unregister(pid)
+        raise AttachError(f"process {pid} exited while dap-threads was attaching to it")
     return tracer
+
+
+def leader_has_exited(pid: int) -> bool:
+    """The main thread called pthread_exit while other threads run on (a zombie leader)."""
+    state = procfs.thread_state(pid, pid)
+    return state in ("Z", "X") and len(procfs.task_ids(pid)) > 1
 
 
 def _no_progress(seized: int, found: int) -> None:
@@ -57,13 +70,7 @@ def check_attachable(pid: int) -> None:
     tgid = int(status.get("Tgid", pid))
     if tgid != pid:
         raise AttachError(f"{pid} is a thread of process {tgid}; attach to the process id {tgid}")
-    if status.get("State", "").startswith(("Z", "X")) and len(procfs.task_ids(pid)) > 1:
-        raise AttachError(
-            f"the main thread of process {pid} has exited (pthread_exit) while {len(procfs.task_ids(pid)) - 1} "
-            f"other threads run; the kernel refuses to trace an exited thread, and dap-threads attaches through "
-            f"the main thread, so it cannot attach to this process"
-        )
-    if status.get("State", "").startswith(("Z", "X")):
+    if status.get("State", "").startswith(("Z", "X")) and len(procfs.task_ids(pid)) <= 1:
         raise AttachError(
             f"process {pid} is a zombie: it has exited and waits for its parent to reap it; there is nothing to trace"
         )

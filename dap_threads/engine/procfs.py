@@ -74,9 +74,8 @@ def process_name(pid: int) -> str | None:
 
 
 def is_kernel_thread(pid: int) -> bool:
-    """Kernel threads have no user memory: an empty /proc/PID/cmdline and no exe link."""
-    if pid == 2:
-        return True
+    """Kernel threads carry PF_KTHREAD. (Not "pid 2": that is kthreadd only in the initial PID namespace;
+    in a container's it is an ordinary process.)"""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             fields = stat_fields(f.read())

@@ -28,6 +28,7 @@ PTRACE_SETOPTIONS = 0x4200
 PTRACE_GETEVENTMSG = 0x4201
 PTRACE_GETSIGINFO = 0x4202
 PTRACE_GETREGSET = 0x4204
+PTRACE_SETREGSET = 0x4205
 PTRACE_SEIZE = 0x4206
 PTRACE_INTERRUPT = 0x4207
 PTRACE_LISTEN = 0x4208
@@ -55,6 +56,7 @@ PTRACE_EVENT_SECCOMP = 7
 PTRACE_EVENT_STOP = 128
 
 NT_PRSTATUS = 1
+NT_ARM_SYSTEM_CALL = 0x404  # aarch64: the number of the call a thread is stopped at (an int)
 
 # waitpid flags the engine needs that the os module does not export.
 WALL = 0x40000000  # __WALL: wait for threads (clone children) too
@@ -157,3 +159,9 @@ def get_regset(tid: int, buffer: ctypes.Array[ctypes.c_char]) -> int:
     iov = Iovec(ctypes.addressof(buffer), len(buffer))
     _call(PTRACE_GETREGSET, tid, NT_PRSTATUS, ctypes.addressof(iov))
     return int(iov.iov_len)
+
+
+def set_regset(tid: int, note: int, buffer: ctypes.Array[ctypes.c_char], size: int) -> None:
+    """Write the first ``size`` bytes of ``buffer`` to the register set ``note`` (PTRACE_SETREGSET)."""
+    iov = Iovec(ctypes.addressof(buffer), size)
+    _call(PTRACE_SETREGSET, tid, note, ctypes.addressof(iov))

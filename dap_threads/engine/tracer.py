@@ -103,6 +103,8 @@ class Tracer:
         self._syscalls: SyscallCatch | None = None
         #: PTRACE_SYSCALL while a syscall catchpoint is set, else PTRACE_CONT
         self.resume_request = ptrace.PTRACE_CONT
+        #: False when the leader had exited (pthread_exit) before the attach: see ``adopt_exited_leader``
+        self.leader_traced = True
 
     # ----- catchpoints and the compiled helper --------------------------
 
@@ -211,6 +213,18 @@ class Tracer:
         self._reaper.register(tid, self)
         return self.add_thread(tid, None, want_running, told=told)
 
+    def adopt_exited_leader(self) -> None:
+        """Track a leader that called pthread_exit before the attach: shown started then exited.
+
+        The kernel refuses to seize an exited thread (EPERM), and it reports a
+        zombie leader only to its parent, once the whole group is gone: we are
+        neither, so the process ends for us when its last traced thread is
+        reaped (``_on_thread_gone``). The leader stays registered so that an
+        exec from a surviving thread, which takes the leader's tid, reaches us.
+        """
+        self.leader_traced = False
+        self._announce_exit(self.adopt(self.pid, want_running=True))
+
     @property
     def is_live(self) -> bool:
         """Still tracing: the process has not exited and we have not detached."""
@@ -313,10 +327,19 @@ class Tracer:
         self._reaper.unregister(thread.tid)
         if thread.tid != self.pid:
             self._announce_exit(thread)
+            if not self.leader_traced and self.threads.keys() <= {self.pid}:
+                # The last thread of a process whose untraced leader had
+                # exited: every thread of a group that ends with exit_group or
+                # a fatal signal reports the group's status, and the last one
+                # to call pthread_exit ends the group with exit(0).
+                self._process_gone(status)
             return
         # The leader is reaped last (the kernel delays a zombie leader until
         # its thread group is empty): the process is gone.
         self._announce_exit(thread)
+        self._process_gone(status)
+
+    def _process_gone(self, status: int) -> None:
         for other in list(self.threads.values()):
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
@@ -380,6 +403,7 @@ class Tracer:
             # The leader had exited (pthread_exit) and a surviving thread
             # exec'd: it now carries the leader's tid, alive again.
             thread.exit_announced = False
+            self.leader_traced = True
             self.emit(ThreadStarted(thread.tid, former, time.time()))
         for other in list(self.threads.values()):
             if other.tid == self.pid:

@@ -39,8 +39,8 @@ class NameFormat:
         self.template = DEFAULT if template is None else template
         self.fields = _fields(self.template)
 
-    def render(self, name: str, tid: int, facts: ThreadFacts | None, creator: str = "") -> str:
-        values = {"name": name, "tid": str(tid), "creator": creator, "state": "", "cpu": "", "wait": ""}
+    def render(self, name: str, tid: int, facts: ThreadFacts | None, creator: str = "", ids: str | None = None) -> str:
+        values = {"name": name, "tid": ids or str(tid), "creator": creator, "state": "", "cpu": "", "wait": ""}
         if facts is not None:
             values["state"] = facts.state.letter
             values["cpu"] = cpu_text(facts.cpu_percent)

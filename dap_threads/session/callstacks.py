@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import fd_limit
 from ..dap import messages as m
 from ..dap.requests import RequestError
 from ..engine.thread import TracedThread
@@ -51,6 +52,7 @@ class CallStacks:
         self.shown_sources: set[str] = set()
         self.preloading: asyncio.Future[None] | None = None
         self._told_fallback = False
+        self._told_fds = False
 
     # ----- the program ------------------------------------------------------------------
 
@@ -100,9 +102,19 @@ class CallStacks:
             modules = reader.modules()
         except UnwindError as exc:
             log.warning("cannot list the modules: %s", exc)
+            self.tell_if_out_of_fds()
             return
         for event in self.modules.update(modules):
             self._send_event("module", event)
+        self.tell_if_out_of_fds()
+
+    def tell_if_out_of_fds(self) -> None:
+        """Say once, as an output event, that the adapter ran out of descriptors (``fd_limit``)."""
+        if not self._told_fds and fd_limit.exhausted():
+            self._told_fds = True
+            text = fd_limit.message()
+            log.warning("%s", text)
+            self._send_event("output", m.OutputEventBody(text + "\n", "important"))
 
     # ----- stacks -----------------------------------------------------------------------
 
@@ -122,7 +134,9 @@ class CallStacks:
             walk = reader.walk(thread.tid, registers=registers)
             stack = reader.finish(walk) if reader.symbolized(walk) else await asyncio.to_thread(reader.finish, walk)
         except UnwindError as exc:
+            self.tell_if_out_of_fds()
             raise RequestError(f"cannot read the stack of thread {thread.tid}: {exc}") from None
+        self.tell_if_out_of_fds()
         self._stacks[key] = (serial, stack)
         return stack
 

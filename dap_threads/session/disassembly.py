@@ -11,10 +11,12 @@ table knows it and the file exists here, its source line.
 from __future__ import annotations
 
 import os
+import platform
 
 from ..dap import messages as m
 from ..dap.requests import RequestError, request
 from ..engine import memory
+from ..engine.syscalls import process_abi
 from ..stacks.disassembly import Disassembler, Instruction, annotate
 from ..stacks.unwind import UnwindError
 from .memory import memory_reference
@@ -25,7 +27,8 @@ from .stack_trace import client_column, client_line
 MAX_INSTRUCTIONS = 4096
 MAX_OFFSET = 4096
 
-_disassembler: Disassembler | None = None
+#: one per instruction set (a 32-bit program's is i386), made on first use
+_disassemblers: dict[str, Disassembler] = {}
 
 
 @request("disassemble", m.DisassembleArguments, capabilities=("supportsDisassembleRequest",))
@@ -43,7 +46,8 @@ async def disassemble(session: Session, args: m.DisassembleArguments) -> m.Disas
         reader = session.stacks.reader()
     except UnwindError as exc:
         raise RequestError(str(exc)) from None
-    disassembler = _get_disassembler()
+    abi = process_abi(tracer.pid)  # the program's instruction set: a 32-bit program's is i386
+    disassembler = _get_disassembler(abi.value if abi is not None else platform.machine())
 
     def read(address: int, count: int) -> bytes:
         try:
@@ -56,15 +60,15 @@ async def disassemble(session: Session, args: m.DisassembleArguments) -> m.Disas
     return m.DisassembleResponseBody(instructions=[_dap_instruction(session, insn) for insn in named])
 
 
-def _get_disassembler() -> Disassembler:
-    global _disassembler
-    if _disassembler is None:
+def _get_disassembler(machine: str) -> Disassembler:
+    disassembler = _disassemblers.get(machine)
+    if disassembler is None:
         try:
-            _disassembler = Disassembler()
+            disassembler = _disassemblers[machine] = Disassembler(machine)
         except (ImportError, NotImplementedError) as exc:
             message = f"cannot disassemble: {exc} (the capstone package from PyPI decodes instructions)"
             raise RequestError(message) from None
-    return _disassembler
+    return disassembler
 
 
 def _dap_instruction(session: Session, insn: Instruction) -> m.DisassembledInstruction:

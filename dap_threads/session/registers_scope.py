@@ -18,14 +18,14 @@ from collections.abc import Sequence
 
 from ..dap import messages as m
 from ..dap.requests import RequestError
-from ..engine.registers import host_layout, read_registers
+from ..engine.registers import Layout, layout_of, read_registers
 from ..stacks import Frame
 from .frames import FrameRef
 from .scopes import scope_provider
 from .session import Session
 
 #: Registers that hold addresses: a client may open memory there (DAP Variable.memoryReference).
-_ADDRESSES = {"CFA", "return address", "rsp", "rbp", "rip", "sp", "pc", "x29", "x30"}
+_ADDRESSES = {"CFA", "return address", "rsp", "rbp", "rip", "sp", "pc", "x29", "x30", "esp", "ebp", "eip"}
 
 
 class RegistersScope:
@@ -42,13 +42,16 @@ class RegistersScope:
         stack = await session.stacks.stack(thread, registers=True)
         if frame.level >= len(stack.frames):
             raise RequestError(f"thread {frame.tid} has no frame #{frame.level} any more: ask 'stackTrace' again")
-        values = frame_values(stack.frames, frame.level)
+        try:
+            # The thread's layout (a 32-bit program's registers are i386's); all of them for the innermost frame.
+            registers = read_registers(frame.tid)
+        except ProcessLookupError:
+            raise RequestError(f"thread {frame.tid} has just exited") from None
+        layout = layout_of(registers)
+        values = frame_values(stack.frames, frame.level, layout)
         if outermost_of(stack.frames, 0) >= frame.level:
-            try:
-                values.update(read_registers(frame.tid))  # the innermost frame: all of them
-            except ProcessLookupError:
-                raise RequestError(f"thread {frame.tid} has just exited") from None
-        return [_variable(name, value) for name, value in values.items()]
+            values.update(registers)
+        return [_variable(name, value, layout.word) for name, value in values.items()]
 
 
 scope_provider(RegistersScope())
@@ -61,29 +64,29 @@ def outermost_of(frames: Sequence[Frame], level: int) -> int:
     return level
 
 
-def frame_values(frames: Sequence[Frame], level: int) -> dict[str, int]:
+def frame_values(frames: Sequence[Frame], level: int, layout: Layout) -> dict[str, int]:
     """CFA, return address, then the frame's registers (name -> value), for what is known."""
     physical = outermost_of(frames, level)
     values: dict[str, int] = {}
     # The caller: the next frame with registers of its own (a tail-call frame between has none).
     caller = next((f for f in frames[physical + 1 :] if f.registers or f.label), None)
-    sp = host_layout().sp
+    sp = layout.sp
     if caller is not None and not caller.label and caller.registers:
         if sp in caller.registers:
             values["CFA"] = caller.registers[sp]
         values["return address"] = caller.pc
     own = frames[level].registers or {}
-    if host_layout().pc not in own:
-        values[host_layout().pc] = frames[level].pc
+    if layout.pc not in own:
+        values[layout.pc] = frames[level].pc
     values.update(own)
     return values
 
 
-def _variable(name: str, value: int) -> m.Variable:
+def _variable(name: str, value: int, word: int) -> m.Variable:
     return m.Variable(
         name=name,
-        value=f"{value:#018x}",
+        value=f"{value:#0{2 + 2 * word}x}",
         variablesReference=0,
-        type="uint64",
+        type=f"uint{8 * word}",
         memoryReference=f"{value:#x}" if name in _ADDRESSES else None,
     )

@@ -21,7 +21,7 @@ from ..dap import messages as m
 from ..dap.messages import InitializeArguments
 from ..dap.protocol import DAPProtocol
 from ..dap.requests import RequestError
-from ..engine import procfs
+from ..engine import procfs, program_facts
 from ..engine.events import (
     AllStopped,
     ChildDetached,
@@ -201,7 +201,10 @@ class Session:
             self.protocol.send_event("output", m.OutputEventBody(output=text, category=category))
 
     def send_process_event(self, pid: int, how: str, path: str | None = None) -> None:
-        """A `process` event: the program's path (``path``, or read from /proc now) and pid."""
+        """A `process` event: the program's path (``path``, or read from /proc now) and pid.
+
+        Then what is unusual about the program (``program_facts``), as console output.
+        """
         name = path or procfs.process_name(pid) or str(pid)
         try:
             name = path or os.readlink(f"/proc/{pid}/exe")
@@ -209,8 +212,16 @@ class Session:
             pass
         self.protocol.send_event(
             "process",
-            m.ProcessEventBody(name=name, systemProcessId=pid, isLocalProcess=True, startMethod=how, pointerSize=64),
+            m.ProcessEventBody(
+                name=name,
+                systemProcessId=pid,
+                isLocalProcess=True,
+                startMethod=how,
+                pointerSize=program_facts.pointer_size(pid),
+            ),
         )
+        for line in program_facts.notes(pid):
+            self.send_output(f"dap-threads: {line}\n")
 
     @property
     def active_tracer(self) -> Tracer | None:

@@ -86,6 +86,8 @@ class ThreadPane:
         tracer.subscribe(self.observer.on_events)  # on the hot path of thread creation: nothing else there
         #: tid -> the name the client was last shown
         self.shown: dict[int, str] = {}
+        #: what stood for {tid} in a shown name, where not the tid itself (a PID namespace's ids)
+        self._ids: dict[int, str] = {}
         self._asked_at: float | None = None  # an `invalidated` went out at this time, no `threads` since
         self._told_limit = False
         self.refreshes = 0
@@ -102,6 +104,7 @@ class ThreadPane:
     def on_exec(self) -> None:
         """The process exec'd: the threads the client was shown are gone."""
         self.shown.clear()
+        self._ids.clear()
 
     def resumed(self, tids: Iterable[int] | None = None) -> None:
         """The program (or only ``tids``) runs again: sample it again, and mark the pause's end."""
@@ -150,11 +153,14 @@ class ThreadPane:
 
     # ----- names -----------------------------------------------------------------------------
 
-    def name(self, tid: int, comm: str) -> str:
-        """The name of a live thread in a `threads` response (its comm read now, its facts from the last sample)."""
+    def name(self, tid: int, comm: str, ids: str | None = None) -> str:
+        """The name of a live thread in a `threads` response (its comm read now, its facts from the last sample);
+        ``ids`` stands for ``{tid}`` where the program sees other ids (``12345, ns 7`` in a PID namespace)."""
         facts = self.observer.sampler.thread(tid)
-        text = self.options.names.render(comm, tid, facts, self._creator(tid))
+        text = self.options.names.render(comm, tid, facts, self._creator(tid), ids)
         self.shown[tid] = text
+        if ids is not None:
+            self._ids[tid] = ids
         return text
 
     def listed(self, tids: Iterable[int]) -> None:
@@ -162,6 +168,7 @@ class ThreadPane:
         keep = set(tids)
         for gone in self.shown.keys() - keep:
             del self.shown[gone]
+            self._ids.pop(gone, None)
         self._asked_at = None
 
     def _creator(self, tid: int) -> str:
@@ -201,7 +208,7 @@ class ThreadPane:
         sampler, render = self.observer.sampler, self.options.names.render
         for tid, shown in self.shown.items():
             facts = sampler.thread(tid)
-            if facts is not None and render(facts.name, tid, facts, self._creator(tid)) != shown:
+            if facts is not None and render(facts.name, tid, facts, self._creator(tid), self._ids.get(tid)) != shown:
                 return True
         return False
 

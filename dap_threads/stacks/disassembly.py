@@ -50,6 +50,8 @@ class _Isa:
 
 ISAS = {
     "x86_64": _Isa("CS_ARCH_X86", "CS_MODE_64", 15, 1, re.compile(r"(call|j[a-z]*)q?$")),
+    # a 32-bit program on an x86_64 kernel
+    "i386": _Isa("CS_ARCH_X86", "CS_MODE_32", 15, 1, re.compile(r"(call|j[a-z]*)l?$")),
     "aarch64": _Isa("CS_ARCH_ARM64", "CS_MODE_ARM", 4, 4, re.compile(r"(bl?|b\..*|cbn?z|tbn?z)$")),
 }
 
@@ -76,7 +78,7 @@ class Disassembler:
         # capstone 6 renamed ARM64 to AARCH64
         arch = getattr(capstone, isa.arch, None) or capstone.CS_ARCH_AARCH64
         self._cs: Any = capstone.Cs(arch, getattr(capstone, isa.mode))
-        if machine == "x86_64":
+        if machine in ("x86_64", "i386"):
             self._cs.syntax = capstone.CS_OPT_SYNTAX_ATT
 
     def decode(self, code: bytes, address: int) -> list[Instruction]:

@@ -12,7 +12,7 @@ import errno
 from collections.abc import Iterable
 
 from ..engine.owner import on_ptrace_owner
-from ..engine.registers import host_layout, read_registers
+from ..engine.registers import layout_of, read_registers
 from ..engine.symbols import locate as locate_symbol
 from ..engine.symbols import read_maps
 from .model import Frame, Module, Stack, label_frame
@@ -67,7 +67,7 @@ class TopFrameReader:
                 raise UnwindError(f"thread {tid} has exited, or is not stopped") from None
             raise
         walk = Walk(tid, max_frames, tuple(regs) if registers else None)
-        walk.frames.append((regs[host_layout().pc], True, regs if registers else None))
+        walk.frames.append((regs[layout_of(regs).pc], True, regs if registers else None))
         walk.stopped = "only the top frame is known without libdw; " + self.notice.split("; ", 1)[-1]
         return walk
 

@@ -48,7 +48,7 @@ DW_AT_call_tail_call = 0x82
 DW_AT_GNU_tail_call = 0x2115
 
 # DWARF register numbers of the stack pointer (System V psABI register maps).
-SP_REGNO = {"x86_64": 7, "aarch64": 31}
+SP_REGNO = {"x86_64": 7, "aarch64": 31, "i386": 4}
 
 DWARF_CB_OK = 0
 DWARF_CB_ABORT = 1
@@ -203,6 +203,10 @@ class Libdw:
         self.free = libc.free
         self.free.argtypes = [ctypes.c_void_p]
         self.free.restype = None
+        # a file name handed to libdwfl, which frees it (``running_copy``)
+        self.strdup = libc.strdup
+        self.strdup.argtypes = [ctypes.c_char_p]
+        self.strdup.restype = ctypes.c_void_p
 
     def __getattr__(self, name: str) -> Any:  # for mypy: the bound functions set above
         raise AttributeError(name)

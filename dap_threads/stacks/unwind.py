@@ -29,7 +29,9 @@ import attrs
 
 from ..engine import procfs
 from ..engine.owner import on_ptrace_owner
+from ..engine.syscalls import process_abi
 from . import libdw as L
+from . import running_copy
 from .model import Frame, Module, Stack, label_frame
 from .modules import describe, identity, module_pointers
 from .subtle import mark_subtle
@@ -46,6 +48,8 @@ FRAME_REGISTERS = {
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip",
     ),
     "aarch64": (*(f"x{i}" for i in range(31)), "sp"),
+    # a 32-bit program on an x86_64 kernel (System V i386 psABI, DWARF register map)
+    "i386": ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "eip"),
 }  # fmt: skip
 
 #: What a call preserves (System V x86_64 psABI 3.2.1; AAPCS64 6.1.1), with the stack pointer and pc:
@@ -54,6 +58,7 @@ FRAME_REGISTERS = {
 PRESERVED = {
     "x86_64": frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15", "rsp", "rip"}),
     "aarch64": frozenset({*(f"x{i}" for i in range(19, 30)), "sp"}),
+    "i386": frozenset({"ebx", "esi", "edi", "ebp", "esp", "eip"}),
 }
 
 
@@ -89,9 +94,14 @@ class StackReader:
         self.pid = pid
         self._dw = dw or L.load()
         self._lock = threading.RLock()
-        self._machine = platform.machine()
+        # The program's, not the host's: a 32-bit program's frames hold i386 registers.
+        abi = process_abi(pid)
+        self._machine = abi.value if abi is not None else platform.machine()
         self._sp_regno = L.SP_REGNO.get(self._machine, 7)
         self._callbacks = self._dw.standard_callbacks()  # libdwfl keeps a pointer to it: keep it alive
+        # Deleted, replaced and memfd executables: their running copy (kept alive like the callbacks).
+        self._find_elf = running_copy.find_elf(self._dw, pid)
+        self._callbacks.find_elf = ctypes.cast(self._find_elf, ctypes.c_void_p).value
         self._dwfl = self._dw.dwfl_begin(ctypes.byref(self._callbacks))
         if not self._dwfl:
             raise UnwindError(f"libdw could not start: {self._dw.errmsg()}")

@@ -27,7 +27,6 @@ import socket
 import threading
 import time
 
-import pytest
 from procs import program, wait_until
 from reliability_support import (
     DEAD,
@@ -309,16 +308,13 @@ def test_pause_with_a_zombie_leader_completes_without_asking_for_threads_first(d
     assert assert_exactly_once(dap, ended=True)[pid] == ["started", "exited"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known limit: attach refuses a live process whose main thread called pthread_exit, with a message "
-        "that says so (tests/test_errors.py). Tracing the rest needs engine/attach.py to seize the other "
-        "threads (PTRACE_SEIZE of the zombie leader fails with EPERM) and Tracer to end the process when "
-        "the last traced thread is reaped"
-    ),
-)
 def test_attach_to_a_process_whose_main_thread_already_exited_traces_the_rest(dap, programs):
+    """Attach seizes the live threads of a process whose leader is a zombie, shows the leader as exited
+    (started then exited, and a console line that says why), and ends the process with its last thread.
+
+    Fails if attach refuses such a process or tries to seize the leader (EPERM), lists the leader as
+    alive, or waits for the leader's exit status (never reported to a non-parent): no `exited`, no
+    `terminated`, the session hangs."""
     leader = programs.start("leader_exit", 4, 1500, wait_line="leader_exit: pid=")
     wait_until(
         lambda: states_now(leader.pid).get(leader.pid) in DEAD and len(states_now(leader.pid)) == 5,
@@ -327,12 +323,29 @@ def test_attach_to_a_process_whose_main_thread_already_exited_traces_the_rest(da
     dap.attach(leader.pid)
     workers = live_tids(dap)
     assert sorted(workers) == sorted(t for t in states_now(leader.pid) if t != leader.pid)
+    console = "".join(e["body"]["output"] for e in dap.events("output"))
+    assert f"main thread of process {leader.pid} has exited (pthread_exit)" in console
     pause(dap, workers[0])
+    assert all(states_now(leader.pid)[t] == HELD for t in workers)
     dap.ok("continue", {"threadId": workers[0]})
     out, _ = leader.communicate(timeout=30)
     assert leader.returncode == 0 and out == "".join(f"worker {n} done\n" for n in range(1, 5))
+    assert dap.wait_event("exited", timeout=10)["body"]["exitCode"] == 0
     dap.wait_event("terminated", timeout=10)
-    assert_exactly_once(dap, ended=True)
+    assert assert_exactly_once(dap, ended=True)[leader.pid] == ["started", "exited"]
+
+
+def test_detach_from_a_process_whose_main_thread_already_exited_leaves_it_running(dap, programs):
+    """Disconnect after such an attach lets every worker go: the program ends as untraced, nothing held.
+
+    Fails if detach stops at the untraced leader (PTRACE_DETACH: ESRCH) before letting the workers go."""
+    leader = programs.start("leader_exit", 3, 1500, wait_line="leader_exit: pid=")
+    wait_until(lambda: states_now(leader.pid).get(leader.pid) in DEAD, what="zombie leader")
+    dap.attach(leader.pid)
+    pause(dap, live_tids(dap)[0])
+    dap.ok("disconnect")
+    out, _ = leader.communicate(timeout=30)
+    assert leader.returncode == 0 and out == "".join(f"worker {n} done\n" for n in range(1, 4))
 
 
 def test_leader_exiting_with_pthread_exit_launched_ends_normally(dap):

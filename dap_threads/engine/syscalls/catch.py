@@ -21,7 +21,9 @@ from ..events import SyscallCaught, SyscallSeen
 from ..owner import on_ptrace_owner
 from . import Abi, host_abi, name_of, names
 from .arguments import describe_call, describe_result
-from .info import OP_ENTRY, OP_EXIT, OP_SECCOMP, syscall_info
+from .info import OP_ENTRY, OP_EXIT, OP_SECCOMP, SyscallInfo, syscall_info
+from .seccomp import OUR_RET_DATA
+from .skip import skip_call
 
 if TYPE_CHECKING:
     from ..thread import TracedThread
@@ -103,9 +105,10 @@ class SyscallCatch:
     def catches(self, name: str) -> bool:
         return self.calls is None or name in self.calls
 
-    def on_stop(self, tid: int) -> SyscallCaught | None:
-        """The call ``tid`` is stopped at, if the catchpoint catches it (runs on the ptrace owner)."""
-        info = syscall_info(tid)
+    def on_stop(self, tid: int, info: SyscallInfo | None = None) -> SyscallCaught | None:
+        """The call ``tid`` is stopped at (``info``, read if not given), if the catchpoint catches it
+        (runs on the ptrace owner)."""
+        info = info or syscall_info(tid)
         if info.op in (OP_ENTRY, OP_SECCOMP):
             name = name_of(info.number, info.abi or host_abi() or Abi.X86_64)
             if tid in self._restarting:
@@ -162,11 +165,21 @@ def on_syscall_stop(tracer: Tracer, thread: TracedThread) -> None:
 
 
 def on_seccomp_stop(tracer: Tracer, thread: TracedThread) -> None:
-    """A call the seccomp filter handed over (PTRACE_EVENT_SECCOMP, before the call runs): its entry."""
-    _on_stop(tracer, thread)
+    """A call a seccomp filter handed over (PTRACE_EVENT_SECCOMP, before the call runs): its entry.
+
+    Our filter's (``seccomp``), or the program's own: that call fails with ENOSYS
+    as if we were not there (``skip``), and a trace shows it failing so.
+    """
+    try:
+        info = syscall_info(thread.tid)
+        if info.ret_data != OUR_RET_DATA:
+            skip_call(thread.tid)
+    except ProcessLookupError:
+        info = None  # killed meanwhile: its exit status follows
+    _on_stop(tracer, thread, info)
 
 
-def _on_stop(tracer: Tracer, thread: TracedThread) -> None:
+def _on_stop(tracer: Tracer, thread: TracedThread, info: SyscallInfo | None = None) -> None:
     thread.stopped = True
     thread.vfork_wait = False
     thread.group_stop = False
@@ -174,7 +187,7 @@ def _on_stop(tracer: Tracer, thread: TracedThread) -> None:
     caught = None
     if catch is not None:
         try:
-            caught = catch.on_stop(thread.tid)
+            caught = catch.on_stop(thread.tid, info)
         except ProcessLookupError:
             return  # killed meanwhile (SIGKILL needs no stop): its exit status follows
     if caught is not None and catch is not None:

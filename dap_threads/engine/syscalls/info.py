@@ -31,6 +31,7 @@ AUDIT_ARCHES = {0xC000003E: Abi.X86_64, 0x40000003: Abi.I386, 0xC00000B7: Abi.AA
 _HEAD = struct.Struct("<B3xIQQ")
 _ENTRY = struct.Struct("<Q6Q")  # nr, args[6] (the seccomp member starts the same way)
 _EXIT = struct.Struct("<qB")  # rval, is_error
+_RET_DATA = struct.Struct("<I")  # seccomp: ret_data, after nr and args
 _SIZE = 88
 
 
@@ -42,6 +43,8 @@ class SyscallInfo:
     args: tuple[int, ...]
     rval: int
     is_error: bool
+    #: a seccomp stop's SECCOMP_RET_DATA: the filter's 16 bits, saying which filter handed the call over
+    ret_data: int = 0
 
 
 _buffer = ctypes.create_string_buffer(_SIZE)
@@ -56,7 +59,8 @@ def syscall_info(tid: int) -> SyscallInfo:
     abi = AUDIT_ARCHES.get(arch)
     if op in (OP_ENTRY, OP_SECCOMP):
         number, *args = _ENTRY.unpack_from(raw, 24)
-        return SyscallInfo(op, abi, number, tuple(args), 0, False)
+        ret_data = _RET_DATA.unpack_from(raw, 24 + _ENTRY.size)[0] if op == OP_SECCOMP else 0
+        return SyscallInfo(op, abi, number, tuple(args), 0, False, ret_data)
     if op == OP_EXIT:
         rval, is_error = _EXIT.unpack_from(raw, 24)
         return SyscallInfo(op, abi, -1, (), rval, bool(is_error))

@@ -26,7 +26,7 @@ The BPF program (man 2 seccomp, linux/filter.h):
     ...
     ret ALLOW
   trace:
-    ret TRACE
+    ret TRACE | OUR_RET_DATA
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ from . import Abi, host_abi, number_of
 
 SECCOMP_RET_ALLOW = 0x7FFF0000
 SECCOMP_RET_TRACE = 0x7FF00000
+#: SECCOMP_RET_DATA of our filter's RET_TRACE, the PTRACE_EVENT_SECCOMP event message: a stop with
+#: other data comes from the program's own filter, whose call must fail with ENOSYS as untraced
+#: (``skip``). A program's filter using this same value would be taken for ours (its calls would run).
+OUR_RET_DATA = 0xDA75
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -82,7 +86,7 @@ def build(calls: Iterable[str], abi: Abi | None = None) -> bytes:
         program.append((_JMP_JGE_K, count, 0, X32_SYSCALL_BIT))
     for i, number in enumerate(numbers):
         program.append((_JMP_JEQ_K, len(numbers) - i, 0, number))
-    program += [(_RET_K, 0, 0, SECCOMP_RET_ALLOW), (_RET_K, 0, 0, SECCOMP_RET_TRACE)]
+    program += [(_RET_K, 0, 0, SECCOMP_RET_ALLOW), (_RET_K, 0, 0, SECCOMP_RET_TRACE | OUR_RET_DATA)]
     return b"".join(_INSN.pack(*insn) for insn in program)
 
 
