@@ -383,7 +383,10 @@ class Tracer:
     def _tell_clone_hook(self, parent: TracedThread, tid: int) -> None:
         """The clone hook runs while the creator still sits in its event stop (its registers are its own)."""
         if self.clone_hook is not None:
-            self.clone_hook(parent, tid)
+            try:
+                self.clone_hook(parent, tid)
+            except Exception:  # an observer's failure must not leave the creator stopped
+                log.exception("the clone hook failed at the creation of %d by %d", tid, parent.tid)
 
     def _on_fork(self, parent: TracedThread, how: str) -> None:
         if how == "vfork":

@@ -141,7 +141,7 @@ class CreationSites:
         self._prepared_at = now
         try:
             unwinder.prepare()
-        except UnwindError as exc:
+        except (UnwindError, OSError) as exc:  # OSError: EMFILE under a low ulimit -n (fd_limit)
             log.info("creation stacks: %s", exc)
             return False
         return unwinder.ready

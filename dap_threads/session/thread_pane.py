@@ -23,6 +23,7 @@ asked for it (``dapThreads.timeline`` request, ``session/timeline_feed.py``).
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -30,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from .. import fd_limit
 from ..dap import messages as m
 from ..dap.requests import RequestError
 from ..engine import procfs
@@ -80,6 +82,7 @@ class ThreadPane:
         self.tracer = tracer
         self.options = options
         self._send_event = send_event
+        self._told_fds = False
         #: the client declared supportsInvalidatedEvent
         self.invalidated = invalidated
         self.observer = Observer(tracer.pid, attached=attached, job_stopped=self._job_stopped)
@@ -130,10 +133,23 @@ class ThreadPane:
     async def _run(self) -> None:
         try:
             while self.tracer.is_live:
-                await self.tick()
+                try:
+                    await self.tick()
+                except OSError as exc:
+                    if exc.errno != errno.EMFILE:
+                        raise
+                    self._out_of_descriptors()  # this tick is lost; the next may find some free
                 await asyncio.sleep(self.options.interval)
         except Exception:  # a bug of ours must not end the session; the list just stops refreshing
             log.exception("the thread list's sampling stopped")
+
+    def _out_of_descriptors(self) -> None:
+        """Under a low ``ulimit -n`` a /proc read fails with EMFILE: say so once (fd_limit), keep sampling."""
+        if not self._told_fds:
+            self._told_fds = True
+            text = fd_limit.message()
+            log.warning("%s", text)
+            self._send_event("output", m.OutputEventBody(text + "\n", "important"))
 
     async def tick(self) -> None:
         if self.options.sample and not self.observer.sampler.all_held:
