@@ -190,6 +190,13 @@ class CreationSites:
             registers = read_registers(tid)
         except OSError:
             return None
+        if host_layout().pc not in registers:
+            # A 32-bit program on a 64-bit host (engine/registers.py's compat layouts): the walk from the
+            # clone wrapper knows the host's calling convention only, so this program records no sites.
+            log.info("creation stacks are not recorded for a program of another ABI than the adapter's host")
+            self.enabled = False
+            self.want_stops(False)
+            return None
         caller = leaf_caller(registers, unwinder.read_word)
         if caller is None:
             return None
@@ -227,7 +234,7 @@ class CreationSites:
 
     def why_missing(self) -> str:
         if not self.enabled:
-            return "not recorded (creation stacks are off, or libdw is missing)"
+            return "not recorded (creation stacks are off, libdw is missing, or the program is 32-bit)"
         return (
             f"not recorded: the first {self.burst} creations are, then {self.per_second:g} a second "
             f"(each holds the creator for a stack walk)"

@@ -130,7 +130,7 @@ def test_adapter_inside_a_pid_namespace_attaches_to_a_program_in_the_same_one(tm
         assert "PID namespace" not in "".join(e["body"]["output"] for e in dap.events("output"))
         wait_until(lambda: len(live_tids(dap)) >= 2, what="a worker thread")
         for thread in dap.ok("threads")["body"]["threads"]:
-            assert thread["name"].endswith(f"({thread['id']})"), thread
+            assert f"({thread['id']})" in thread["name"] and ", ns " not in thread["name"], thread
         tids = live_tids(dap)
         pause(dap, 2)
         dap.ok("continue", {"threadId": 2})
