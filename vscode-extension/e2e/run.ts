@@ -391,11 +391,19 @@ async function stacksScenario(context: BrowserContext, base: string, scratch: st
         // A libc frame has no source here: its context menu opens the disassembly view at its instruction.
         const libcFrame = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'pthread_cond_wait' }).last();
         await libcFrame.click();
-        await libcFrame.click({ button: 'right' });
         try {
-            await page.locator('.monaco-menu .action-label', { hasText: 'Open Disassembly View' }).first().click({ timeout: STEP_TIMEOUT });
             const view = page.locator('.disassembly-view');
-            await view.waitFor({ timeout: STEP_TIMEOUT });
+            // A click on the context menu's entry is sometimes taken before the menu listens (the menu
+            // stays open, nothing opens): ask again, up to three times.
+            for (let attempt = 1; ; attempt++) {
+                await page.keyboard.press('Escape');
+                await libcFrame.click({ button: 'right' });
+                await page.locator('.monaco-menu .action-label', { hasText: 'Open Disassembly View' }).first().click({ timeout: STEP_TIMEOUT });
+                const opened = await view.waitFor({ timeout: 15000 }).then(() => true, () => false);
+                if (opened) break;
+                if (attempt === 3) throw new Error('the disassembly view did not open after three tries from the context menu');
+                say(`stacks: the disassembly view did not open (try ${attempt}); asking again`);
+            }
             const text = await waitFor('instructions in the disassembly view', async () => {
                 const t = await view.innerText().catch(() => '');
                 return /0x[0-9a-f]+/i.test(t) && /call|mov|syscall|ret/.test(t) ? t : false;
