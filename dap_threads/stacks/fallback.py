@@ -17,7 +17,7 @@ from ..engine.symbols import locate as locate_symbol
 from ..engine.symbols import read_maps
 from .model import Frame, Module, Stack, label_frame
 from .symbolize import SymbolSpan
-from .unwind import DEFAULT_MAX_FRAMES, UnwindError, Walk, unreadable_stack
+from .unwind import DEFAULT_MAX_FRAMES, UnwindError, Walk, stacks_of
 
 
 class TopFrameReader:
@@ -92,13 +92,7 @@ class TopFrameReader:
 
     @on_ptrace_owner
     def stacks(self, tids: Iterable[int], max_frames: int = DEFAULT_MAX_FRAMES) -> list[Stack]:
-        found = []
-        for tid in tids:
-            try:
-                found.append(self.stack(tid, max_frames))
-            except UnwindError as exc:
-                found.append(unreadable_stack(tid, str(exc)))
-        return found
+        return stacks_of(self.stack, tids, max_frames)
 
     def symbol_at(self, address: int) -> SymbolSpan | None:
         where = locate_symbol(self.pid, address)

@@ -23,7 +23,7 @@ import logging
 import os
 import platform
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import attrs
 
@@ -279,13 +279,7 @@ class StackReader:
     @on_ptrace_owner
     def stacks(self, tids: Iterable[int], max_frames: int = DEFAULT_MAX_FRAMES) -> list[Stack]:
         """Stacks of several stopped threads; a thread that cannot be read gets a one-label stack."""
-        found = []
-        for tid in tids:
-            try:
-                found.append(self.stack(tid, max_frames))
-            except UnwindError as exc:
-                found.append(unreadable_stack(tid, str(exc)))
-        return found
+        return stacks_of(self.stack, tids, max_frames)
 
     # ----- addresses, for disassembly ---------------------------------------------------
 
@@ -362,6 +356,17 @@ class StackReader:
         if state != "t":
             return f"thread {tid} is running (state {state}): stop it before reading its stack"
         return f"cannot read the registers of thread {tid}: {error}"
+
+
+def stacks_of(stack: Callable[[int, int], Stack], tids: Iterable[int], max_frames: int) -> list[Stack]:
+    """``stack`` of each thread (a reader's); a thread that cannot be read gets a one-label stack."""
+    found = []
+    for tid in tids:
+        try:
+            found.append(stack(tid, max_frames))
+        except UnwindError as exc:
+            found.append(unreadable_stack(tid, str(exc)))
+    return found
 
 
 def unreadable_stack(tid: int, reason: str) -> Stack:
