@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +24,38 @@ def program(name: str) -> str:
     return str(BUILD / name)
 
 
+class Started(subprocess.Popen):
+    """A program started with both pipes whose ``communicate`` keeps what ``readline`` already buffered.
+
+    Popen.communicate with two pipes reads their file descriptors directly (selectors and os.read), so
+    lines the text wrapper had read ahead for an earlier ``proc.stdout.readline()`` are lost: a test
+    that read the first line and then the rest saw a line vanish whenever the program wrote two lines
+    at once. Here the rest is read through the same buffered objects, one thread per pipe.
+    """
+
+    def communicate(self, input=None, timeout=None):
+        if input is not None:
+            return super().communicate(input, timeout)
+        texts: dict[str, str | None] = {"out": None, "err": None}
+
+        def drain(key: str, pipe) -> None:
+            texts[key] = pipe.read() if pipe is not None else None
+
+        readers = [
+            threading.Thread(target=drain, args=("out", self.stdout), daemon=True),
+            threading.Thread(target=drain, args=("err", self.stderr), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for reader in readers:
+            reader.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if reader.is_alive():
+                raise subprocess.TimeoutExpired(self.args, timeout)
+        self.wait(None if deadline is None else max(0.1, deadline - time.monotonic()))
+        return texts["out"], texts["err"]
+
+
 class Programs:
     """Starts testdata programs untraced (for attach) and makes sure none outlives the test."""
 
@@ -30,7 +63,7 @@ class Programs:
         self.started: list[subprocess.Popen[str]] = []
 
     def start(self, name: str, *args: object, wait_line: str | None = None, **kwargs) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
+        proc = Started(
             [program(name), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
         )
         self.started.append(proc)

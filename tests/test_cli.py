@@ -12,11 +12,11 @@ import subprocess
 import sys
 import time
 
-from procs import REPO, program, tracer_pid
+from procs import REPO, Started, program, tracer_pid
 
 
 def cli(*args: str, **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    return Started(
         [sys.executable, "-m", "dap_threads", *args],
         cwd=REPO,
         stdout=subprocess.PIPE,

@@ -16,7 +16,7 @@ import sys
 import time
 
 import pexpect
-from procs import REPO, program
+from procs import REPO, Started, program
 
 RUN = [sys.executable, "-m", "dap_threads", "run"]
 
@@ -97,7 +97,7 @@ def test_at_a_colour_terminal_our_lines_are_coloured_unless_no_color():
 def test_a_signal_sent_to_run_alone_is_passed_on_to_the_program():
     # No terminal here: `kill -INT <run's pid>` reaches only run, which must pass it on (once).
     for sig, expected in ((signal.SIGINT, 3), (signal.SIGTERM, -signal.SIGTERM)):
-        proc = subprocess.Popen(
+        proc = Started(
             [*RUN, "--", program("interrupted"), "trap", "100"],
             cwd=REPO,
             stdout=subprocess.PIPE,
