@@ -97,8 +97,11 @@ local function attach_session(label, start)
   check(label .. ': :DapPause stops the program', wait(20000, function() return session.stopped_thread_id ~= nil end))
   local frames = widgets.sidebar(widgets.frames)
   frames.open()
+  -- A refresh re-requests the stack and redraws when the answer comes: refreshing on every 50 ms poll
+  -- on a loaded machine kept the widget mid-redraw at each look (empty, or three stacks at once).
+  local refreshed = 0
   check(label .. ': the frames widget shows the stopped thread\'s stackTrace', wait(20000, function()
-    frames.refresh()
+    if vim.uv.now() - refreshed > 1000 then frames.refresh(); refreshed = vim.uv.now() end
     local shown = table.concat(lines_of(frames), '\n')
     return shown ~= '' and not shown:find('Not stopped') and not shown:find('not found') and not shown:find('No active')
   end), table.concat(lines_of(frames), ' | '))
@@ -139,7 +142,11 @@ local term = vim.deepcopy(dap.configurations.c[2])
 term.name = 'echo in the terminal'
 term.program, term.args, term.console = echo_stdin, { 'type> ' }, 'integratedTerminal'
 local exit_code
-dap.listeners.after.event_exited['nvim-dap-check'] = function(_, body) exit_code = body.exitCode end
+-- Only this session's: the launch session above, ended by :DapTerminate, may still report its own exit
+-- (143, SIGTERM) once this one has started, on a loaded machine.
+dap.listeners.after.event_exited['nvim-dap-check'] = function(session, body)
+  if session.config and session.config.name == term.name then exit_code = body.exitCode end
+end
 dap.run(term)
 local buf
 check('terminal: nvim-dap runs the program in its terminal', wait(20000, function()
