@@ -37,8 +37,10 @@ environment=(
   "TERM=${TERM:-dumb}"
   "USER=$(id -un)"
 )
+# PYTHONDONTWRITEBYTECODE too, where this shell has it: CI images set it, and it changes what the
+# first imports cost (make setup compiles the package's bytecode because of it).
 for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY \
-  SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE PIP_CERT NODE_EXTRA_CA_CERTS; do
+  SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE PIP_CERT NODE_EXTRA_CA_CERTS PYTHONDONTWRITEBYTECODE; do
   if [ -n "${!name:-}" ]; then environment+=("$name=${!name}"); fi
 done
 
