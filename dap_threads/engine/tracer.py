@@ -325,6 +325,8 @@ class Tracer:
         if self._vforkers:
             self._vforkers.discard(thread.tid)
         self._reaper.unregister(thread.tid)
+        if self._fast is not None:
+            self._fast.set_running(thread.tid, False)  # see _forget_in_helper
         if thread.tid != self.pid:
             self._announce_exit(thread)
             if not self.leader_traced and self.threads.keys() <= {self.pid}:
@@ -340,6 +342,7 @@ class Tracer:
         self._process_gone(status)
 
     def _process_gone(self, status: int) -> None:
+        self._forget_in_helper(list(self.threads))
         for other in list(self.threads.values()):
             self._announce_exit(other)
             self._reaper.unregister(other.tid)
@@ -605,9 +608,26 @@ class Tracer:
                     detach(tid, 0)
                 except ProcessLookupError:
                     pass
+        self._forget_in_helper(list(self.threads))
         self.threads.clear()
         self.detached = True
         self._finish()
+
+    def _forget_in_helper(self, tids: list[int]) -> None:
+        """Tell the helper these tids are no longer ours to resume: they left the table.
+
+        The helper clears a tid when it reaps its exit, but Python may tell it
+        "run" again afterwards, from a table that has not yet read that exit:
+        a drain hands Python a batch, and a resume or catchpoint change made
+        while handling its first records (``_retell_fast``) still counts the
+        threads whose exits come later in it. A stale "run" outlives the
+        thread: once the kernel reuses the tid (pid_max wraps in a long storm),
+        the helper resumes the newcomer's first stop before Python knows it,
+        its clone event reaches no tracer, and the thread it creates waits in
+        its first stop forever.
+        """
+        if self._fast is not None and tids:
+            self._fast.set_running_each(tids, False)
 
     @on_ptrace_owner
     def kill(self, sig: int = signal.SIGKILL) -> None:

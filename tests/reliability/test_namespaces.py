@@ -146,3 +146,42 @@ def test_adapter_inside_a_pid_namespace_attaches_to_a_program_in_the_same_one(tm
                 adapter.stop(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
+
+
+def test_tids_the_kernel_reuses_within_a_storm_are_each_a_new_thread(tmp_path):
+    """Inside a PID namespace whose pid_max is 1,000 (per namespace since Linux 6.14), the adapter launches
+    12,000 short threads in chains (each created by the thread before it), so every tid is reused about a
+    dozen times while the adapter reads the storm.
+
+    Fails if a newcomer is taken for the thread that had its tid before: the compiled helper kept "run"
+    for a tid that had left the table (Python told it so while handling a batch whose later records held
+    that thread's exit), resumed the newcomer's first stop before Python knew of it, and the thread the
+    newcomer created then waited in its first stop forever: the program hangs (no `exited` within the
+    timeout), or does not count all its threads, or an event is lost or doubled."""
+    options = NAMESPACES["pid"]
+    why_not = unshare_works(options)
+    if why_not:
+        pytest.skip(why_not)
+    set_pid_max = "echo 4000 > /proc/sys/kernel/pid_max"
+    probe = subprocess.run([UNSHARE, *options, "sh", "-c", set_pid_max], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"no pid_max of a PID namespace's own here (Linux 6.14+): {probe.stderr.strip()}")
+    script = f'{set_pid_max} && "$@"'
+    adapter = AdapterProcess(tmp_path, prefix=[UNSHARE, "--kill-child", *options, "sh", "-c", script, "sh"])
+    dap = adapter.client
+    try:
+        dap.initialize()
+        dap.launch(program("chains"), ["300", "60", "10"])
+        code = dap.wait_event("exited", timeout=90)["body"]["exitCode"]
+        dap.wait_event("terminated")
+        output = "".join(e["body"]["output"] for e in dap.events("output") if e["body"].get("category") == "stdout")
+        assert code == 0 and "chains: done 18000" in output, output
+        history = assert_exactly_once(dap, ended=True)
+        assert sum(len(reasons) for reasons in history.values()) == 2 * 18_001
+        assert max(len(reasons) for reasons in history.values()) >= 4, "no tid was reused: the test proves nothing"
+    finally:
+        if adapter.proc.poll() is None:
+            try:
+                adapter.stop(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
