@@ -612,9 +612,7 @@ async function followBothScenario(context: BrowserContext, base: string, scratch
         await shot(page, 'both-1-child-session');
         // Pause the child's session from its row (the inline Pause action): its one thread stops, and its
         // top frame shows under it (VS Code lists the frames of a one-thread session directly).
-        const childRow = page.locator('.debug-call-stack .monaco-list-row', { hasText: 'fork child of' }).first();
-        await childRow.hover();
-        await childRow.locator('.codicon-debug-pause').first().click();
+        await clickRowAction(page, 'fork child of', 'codicon-debug-pause', 'the child session\'s Pause');
         const later = await waitFor('the child session\'s stopped thread', async () => {
             const now = await callStackRows(page);
             const at = now.findIndex((r) => /fork child of/.test(r));
@@ -624,8 +622,7 @@ async function followBothScenario(context: BrowserContext, base: string, scratch
         say(`both: Call Stack rows ${JSON.stringify(later)}`);
         const at = later.findIndex((r) => /fork child of/.test(r));
         check('both: the forked child shows as a debug session of its own, with its thread', at >= 0 && CHILD_FRAME.test(later[at + 1] ?? ''), JSON.stringify(later));
-        await childRow.hover();
-        await childRow.locator('.codicon-debug-continue').first().click().catch(() => undefined);
+        await clickRowAction(page, 'fork child of', 'codicon-debug-continue', 'the child session\'s Continue').catch(() => undefined);
         const ended = await waitFor('forker to end', async () => !(await page.locator('.debug-toolbar').isVisible()), 60000).catch(() => false);
         check('both: the program and its children run to their end', ended === true);
         await page.close();
@@ -635,6 +632,28 @@ async function followBothScenario(context: BrowserContext, base: string, scratch
             await shot(p, 'both-FAILED');
         }
     }
+}
+
+/**
+ * Click an inline action (shown on hover) of the Call Stack row that contains `hasText`. The pane
+ * redraws its rows whenever a thread's name changes (the thread pane refreshes them each second), and a
+ * redraw detaches the row under the mouse and hides its actions: one long click then waits in vain
+ * (a make test run lost 30 s and the scenario so). Short tries, each hovering the row afresh.
+ */
+async function clickRowAction(page: Page, hasText: string, icon: string, what: string): Promise<void> {
+    let last: unknown;
+    for (let attempt = 1; attempt <= 10; attempt++) {
+        const row = page.locator('.debug-call-stack .monaco-list-row', { hasText }).first();
+        try {
+            await row.hover({ timeout: 3000 });
+            await row.locator(`.${icon}`).first().click({ timeout: 3000 });
+            return;
+        } catch (err) {
+            last = err;
+            say(`${what}: the row moved under the click (try ${attempt}); again`);
+        }
+    }
+    throw new Error(`${what} could not be clicked in ten tries: ${String(last)}`);
 }
 
 async function main(): Promise<void> {
