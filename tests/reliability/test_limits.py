@@ -16,7 +16,8 @@ tasks while the adapter is root: its own threads count for root, not for the use
 accounting, not a defect (README, Guarantees row 13).
 
 Also here: 32,000 live threads (the sysctls they need raised for the test and restored), and the
-adapter under `ulimit -n 64`, which says it ran out of descriptors and loses no thread event.
+adapter out of file descriptors (its limit lowered to a few above what it holds), which says so and
+loses no thread event.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def test_32000_live_threads_attach_list_pause_continue_and_detach(adapter, progr
         print(f"\n{THREADS} threads: " + "; ".join(f"{what} {figure}" for what, figure in figures.items()))
 
 
-# ----- the adapter under ulimit -n 64 -------------------------------------------------------
+# ----- the adapter out of file descriptors -------------------------------------------------
 
 #: A Python program with many native modules (libdw keeps each open while traced: they use up 64
 #: descriptors), then a storm of short threads, 16 at a time; it prints how many ran.

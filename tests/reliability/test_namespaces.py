@@ -107,6 +107,15 @@ def test_program_in_a_pid_namespace_attached_from_outside(dap, kind):
         unshare.wait(10)
 
 
+def stop_if_running(adapter: AdapterProcess) -> None:
+    """The adapter inside the namespace, stopped if still there (unshare --kill-child ends the rest)."""
+    if adapter.proc.poll() is None:
+        try:
+            adapter.stop(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 def test_adapter_inside_a_pid_namespace_attaches_to_a_program_in_the_same_one(tmp_path):
     """The adapter and the program share a namespace (the adapter started in a container): its ids are the
     program's own, and attach, threads, pause, continue and the program's end work as on the host.
@@ -141,11 +150,7 @@ def test_adapter_inside_a_pid_namespace_attaches_to_a_program_in_the_same_one(tm
         assert_exactly_once(dap, ended=True)
         dap.check_schema()
     finally:
-        if adapter.proc.poll() is None:
-            try:
-                adapter.stop(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        stop_if_running(adapter)
 
 
 def test_tids_the_kernel_reuses_within_a_storm_are_each_a_new_thread(tmp_path):
@@ -180,8 +185,4 @@ def test_tids_the_kernel_reuses_within_a_storm_are_each_a_new_thread(tmp_path):
         assert sum(len(reasons) for reasons in history.values()) == 2 * 18_001
         assert max(len(reasons) for reasons in history.values()) >= 4, "no tid was reused: the test proves nothing"
     finally:
-        if adapter.proc.poll() is None:
-            try:
-                adapter.stop(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
+        stop_if_running(adapter)
